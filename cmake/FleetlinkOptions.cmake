@@ -1,0 +1,29 @@
+# Project-wide compiler settings, applied through the fleetlink_warnings interface target.
+add_library(fleetlink_warnings INTERFACE)
+target_compile_options(fleetlink_warnings INTERFACE -Wall -Wextra -Wpedantic -Wshadow=local -Wno-missing-field-initializers)
+if(FLEETLINK_WERROR)
+  target_compile_options(fleetlink_warnings INTERFACE -Werror)
+endif()
+
+if(FLEETLINK_SANITIZE)
+  add_compile_options(-fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined)
+  add_link_options(-fsanitize=address,undefined)
+endif()
+if(FLEETLINK_TSAN)
+  add_compile_options(-fsanitize=thread -fno-omit-frame-pointer)
+  add_link_options(-fsanitize=thread)
+endif()
+
+# Boost 1.74's Asio misses <utility> under GCC 12 in C++20 mode; targets using Asio/Beast link this.
+add_library(fleetlink_asio INTERFACE)
+target_compile_options(fleetlink_asio INTERFACE -include utility)
+target_compile_definitions(fleetlink_asio INTERFACE BOOST_ASIO_NO_DEPRECATED BOOST_BEAST_USE_STD_STRING_VIEW)
+
+# fleetlink_library(name SOURCES ... DEPS ...) declares one component library with the project's settings.
+function(fleetlink_library name)
+  cmake_parse_arguments(ARG "" "" "SOURCES;DEPS;PRIVATE_DEPS" ${ARGN})
+  add_library(${name} STATIC ${ARG_SOURCES})
+  target_include_directories(${name} PUBLIC ${CMAKE_CURRENT_SOURCE_DIR}/include ${PROJECT_SOURCE_DIR})
+  target_link_libraries(${name} PUBLIC ${ARG_DEPS} PRIVATE fleetlink_warnings ${ARG_PRIVATE_DEPS})
+  set_target_properties(${name} PROPERTIES POSITION_INDEPENDENT_CODE ON)
+endfunction()

@@ -1,0 +1,44 @@
+#include "fleetlink/common/mqtt_endpoint.hpp"
+
+namespace fleetlink::mqttx {
+
+std::string serverUri(const Endpoint& e) {
+  return std::string(e.tls ? "ssl://" : "tcp://") + e.host + ":" + std::to_string(e.port);
+}
+
+mqtt::connect_options connectOptions(const Endpoint& e, bool clean_start, std::chrono::seconds session_expiry,
+                                     const std::optional<Will>& will) {
+  mqtt::connect_options_builder b;
+  b.mqtt_version(MQTTVERSION_5);
+  b.clean_start(clean_start)
+      .keep_alive_interval(e.keepalive)
+      .connect_timeout(std::chrono::seconds(10))
+      .automatic_reconnect(false)
+      .properties({mqtt::property(mqtt::property::SESSION_EXPIRY_INTERVAL,
+                                  static_cast<int>(session_expiry.count()))});
+  if (!e.username.empty()) b.user_name(e.username);
+  if (!e.password.empty()) b.password(e.password);
+  if (e.tls) {
+    auto ssl = mqtt::ssl_options_builder();
+    if (!e.tls_ca.empty()) ssl.trust_store(e.tls_ca);
+    if (!e.tls_cert.empty()) ssl.key_store(e.tls_cert);
+    if (!e.tls_key.empty()) ssl.private_key(e.tls_key);
+    ssl.enable_server_cert_auth(true).verify(true);
+    b.ssl(ssl.finalize());
+  }
+  if (will) {
+    b.will(mqtt::message(will->topic, will->payload, will->qos, will->retained));
+  }
+  return b.finalize();
+}
+
+mqtt::create_options createOptions(int max_buffered) {
+  mqtt::create_options o(MQTTVERSION_5);
+  if (max_buffered > 0) {
+    o.set_send_while_disconnected(true);
+    o.set_max_buffered_messages(max_buffered);
+  }
+  return o;
+}
+
+}  // namespace fleetlink::mqttx
