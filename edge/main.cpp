@@ -1,17 +1,21 @@
 // fleetlink-edge: the in-vehicle agent. Reads GPS and the panic button, buffers every record in SQLite and
 // forwards it to the hub over MQTT.
-#include "edge/config/edge_config.hpp"
+#include "edge/agent/agent.hpp"
+#include "edge/agent/stop_signals.hpp"
+#include "edge/config/edge_startup.hpp"
 #include "fleetlink/common/log.hpp"
-#include "fleetlink/common/program.hpp"
 
 int main(int argc, char** argv) {
   using namespace fleetlink;
-  config::Config cfg;
-  const int code = standardStartup(argc, argv, edge::edgeSchema(),
-                                   "In-vehicle agent: GPS and panic button to the fleetlink hub, loss-free.",
-                                   "/etc/fleetlink/edge.toml", cfg);
-  if (code >= 0) return code;
-  const auto settings = edge::edgeSettings(cfg);
-  log::Logger("edge").info("configuration loaded", {{"fleet", settings.device.fleet}, {"vehicle", settings.device.vehicle}});
-  return 0;
+  auto startup = edge::edgeStartup(argc, argv);
+  if (startup.exit_code >= 0) return startup.exit_code;
+
+  edge::StopSignals signals;  // before any other thread, so every thread inherits the blocked signals
+  edge::Agent agent(std::move(*startup.sources), std::move(startup.loaded->config));
+  if (auto st = agent.start(); !st) {
+    log::Logger("edge").error("could not start", {{"error", st.error().message}});
+    return 1;
+  }
+  signals.onStop([&agent] { agent.requestStop(); });
+  return agent.run();
 }

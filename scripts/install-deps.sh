@@ -15,6 +15,7 @@ pkgs=(
   libssl-dev libcpp-jwt-dev libtomlplusplus-dev nlohmann-json3-dev libcli11-dev
   libgpiod-dev libsystemd-dev
   python3 openssl curl procps
+  chromium nodejs
 )
 
 SUDO=""

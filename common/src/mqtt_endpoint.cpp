@@ -29,7 +29,11 @@ mqtt::connect_options connectOptions(const Endpoint& e, bool clean_start, std::c
   if (will) {
     b.will(mqtt::message(will->topic, will->payload, will->qos, will->retained));
   }
-  return b.finalize();
+  // Paho C++ 1.2.0 copies connect_options without re-pointing the C struct's connect properties, so a copy
+  // (finalize() returns one) still points at the builder's, gone when this returns: re-point at the copy's own.
+  mqtt::connect_options opts = b.finalize();
+  opts.set_properties(opts.get_properties());
+  return opts;
 }
 
 mqtt::create_options createOptions(int max_buffered) {

@@ -39,12 +39,15 @@ config::Schema edgeSchema() {
   s.add({"panic.led_chip", Type::String, "", "GPIO chip of the acknowledgement LED/buzzer; empty = none"});
   s.add({"panic.led_line", Type::Int, "-1", "GPIO line of the acknowledgement LED/buzzer", config::inRange(-1, 1023)});
   s.add({"panic.led_active_low", Type::Bool, "false", "the LED is lit by driving the line low"});
+  s.add({"panic.led_on_for", Type::Duration, "10s", "how long the acknowledgement LED/buzzer stays on", config::durationRange("100ms", "1h")});
   // [outbox]
   s.add({"outbox.path", Type::String, "", "SQLite outbox file (default: <data_dir>/outbox.db)"});
   s.add({"outbox.max_records", Type::Int, "2000000", "records kept before the drop policy thins old positions", config::inRange(100, 100000000)});
   s.add({"outbox.max_bytes", Type::Size, "512MiB", "bytes kept before the drop policy thins old positions", config::inRange(65536, 1e12)});
   s.add({"outbox.batch_records", Type::Int, "500", "records per MQTT message when draining the backlog", config::inRange(1, 2000)});
   s.add({"outbox.flush_interval", Type::Duration, "0ms", "group commits of ordinary records for this long (0 = commit each record)", config::durationRange("0s", "10s")});
+  s.add({"outbox.sync_interval", Type::Duration, "5s", "fsync the outbox at least this often: the most a power cut can lose (panics are synced at once)", config::durationRange("100ms", "10m")});
+  s.add({"outbox.max_pending", Type::Int, "10000", "records held in memory while the disk is full (positions thinned beyond this)", config::inRange(100, 1000000)});
   // [mqtt]
   s.add({"mqtt.host", Type::String, "127.0.0.1", "broker host", config::nonEmpty()});
   s.add({"mqtt.port", Type::Int, "1883", "broker port", config::inRange(1, 65535)});
@@ -61,6 +64,8 @@ config::Schema edgeSchema() {
   s.add({"mqtt.reconnect_min", Type::Duration, "1s", "first reconnect delay (doubles with jitter)", config::durationRange("100ms", "10m")});
   s.add({"mqtt.reconnect_max", Type::Duration, "60s", "longest reconnect delay", config::durationRange("1s", "1h")});
   s.add({"mqtt.max_inflight", Type::Int, "8", "QoS 1 batches awaiting PUBACK at once", config::inRange(1, 64)});
+  s.add({"mqtt.session_expiry", Type::Duration, "7d", "how long the broker keeps the session (queued commands) while the vehicle is away", config::durationRange("1m", "30d")});
+  s.add({"mqtt.connect_timeout", Type::Duration, "10s", "give up a connection attempt after this long", config::durationRange("1s", "5m")});
   // [control]
   s.add({"control.socket", Type::String, "", "Unix socket for the in-cab app and technicians (default: <data_dir>/control.sock)"});
   // [health]
@@ -81,14 +86,17 @@ EdgeSettings edgeSettings(const config::Config& c) {
   s.panic = {c.str("panic.evdev_device"), static_cast<int>(c.integer("panic.evdev_key_code")), c.str("panic.gpio_chip"),
              static_cast<int>(c.integer("panic.gpio_line")), c.flag("panic.gpio_active_low"), c.str("panic.gpio_bias"),
              c.duration("panic.debounce"), c.duration("panic.hold"), c.duration("panic.resend_interval"),
-             c.str("panic.led_chip"), static_cast<int>(c.integer("panic.led_line")), c.flag("panic.led_active_low")};
+             c.str("panic.led_chip"), static_cast<int>(c.integer("panic.led_line")), c.flag("panic.led_active_low"),
+             c.duration("panic.led_on_for")};
   s.outbox = {c.str("outbox.path"), static_cast<std::uint64_t>(c.integer("outbox.max_records")), c.bytes("outbox.max_bytes"),
-              static_cast<int>(c.integer("outbox.batch_records")), c.duration("outbox.flush_interval")};
+              static_cast<int>(c.integer("outbox.batch_records")), c.duration("outbox.flush_interval"),
+              c.duration("outbox.sync_interval"), static_cast<std::size_t>(c.integer("outbox.max_pending"))};
   if (s.outbox.path.empty()) s.outbox.path = s.device.data_dir + "/outbox.db";
   s.mqtt = {c.str("mqtt.host"), static_cast<int>(c.integer("mqtt.port")), c.str("mqtt.client_id"), c.str("mqtt.username"),
             c.str("mqtt.password"), c.str("mqtt.tls_ca"), c.str("mqtt.tls_cert"), c.str("mqtt.tls_key"), c.flag("mqtt.tls"),
             c.duration("mqtt.keepalive"), c.duration("mqtt.reconnect_min"), c.duration("mqtt.reconnect_max"),
-            static_cast<int>(c.integer("mqtt.max_inflight"))};
+            static_cast<int>(c.integer("mqtt.max_inflight")), c.duration("mqtt.session_expiry"),
+            c.duration("mqtt.connect_timeout")};
   if (s.mqtt.client_id.empty()) s.mqtt.client_id = "edge-" + s.device.fleet + "-" + s.device.vehicle;
   if (s.mqtt.username.empty() && !s.mqtt.password.empty()) s.mqtt.username = s.device.vehicle;
   s.control.socket = c.str("control.socket").empty() ? s.device.data_dir + "/control.sock" : c.str("control.socket");

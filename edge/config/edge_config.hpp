@@ -39,12 +39,15 @@ struct EdgeSettings {
     std::string led_chip;         // output line lit when the hub acknowledges a panic; empty = none
     int led_line;
     bool led_active_low;
+    std::chrono::milliseconds led_on_for;
   } panic;
   struct Outbox {
     std::string path;
     std::uint64_t max_records, max_bytes;
     int batch_records;
     std::chrono::milliseconds flush_interval;
+    std::chrono::milliseconds sync_interval;  // bound on what a power cut can lose
+    std::size_t max_pending;                  // in-memory records while the disk is full
   } outbox;
   struct Mqtt {
     std::string host;
@@ -54,6 +57,8 @@ struct EdgeSettings {
     bool tls;
     std::chrono::milliseconds keepalive, reconnect_min, reconnect_max;
     int max_inflight;             // unacknowledged batches at once
+    std::chrono::milliseconds session_expiry;
+    std::chrono::milliseconds connect_timeout;
   } mqtt;
   struct Control {
     std::string socket;

@@ -41,8 +41,26 @@ struct HubSettings {
     std::string dashboard_dir;
     std::string tile_url;
     int max_clients;
+    // Fan-out and HTTP limits (hub/web).
+    int threads;
+    std::string event_log;                      // SQLite file of recent live events for resume; "off" = memory only
+    std::chrono::milliseconds event_log_retention, idle_timeout;
+    int history_events, client_conflate_after, client_queue_max, resume_max_events;
+    std::uint64_t request_max;
   } web;
   std::string log_level;
+  struct Rules {
+    std::chrono::milliseconds history_window;  // per-vehicle ordered history kept for replays after late data
+    int history_max_records;
+  } rules;
+  struct Health {
+    std::chrono::milliseconds broker_down_after, store_latency_max;
+    double ingest_error_rate_max;
+  } health;
+  struct Ingest {
+    int queue_max;       // MQTT messages waiting for the core thread at most (back-pressure beyond)
+    bool publish_live;   // also publish accepted live positions on fl/v1/{fleet}/live
+  } ingest;
 };
 
 HubSettings hubSettings(const config::Config& cfg);

@@ -1,0 +1,77 @@
+#!/usr/bin/env bash
+# Installs the Debian cross toolchain, the target's multiarch -dev packages and qemu-user for one target
+# architecture, so that cross/build-package.sh can build and test the edge agent for it. Idempotent.
+#   cross/install-toolchain.sh aarch64      (Raspberry Pi 4/CM4, i.MX8, Rockchip; Debian arch arm64)
+#   cross/install-toolchain.sh armhf        (32-bit ARMv7 boards; Debian arch armhf)
+# Exit codes: 0 ready; 1 failed; 3 only the compiler and qemu could be installed (the target's package lists
+# could not be fetched; the foreign architecture is removed again so that other apt runs keep working).
+set -euo pipefail
+export DEBIAN_FRONTEND=noninteractive
+
+case "${1:-}" in
+  aarch64|arm64) debarch=arm64 triplet=aarch64-linux-gnu ;;
+  armhf|arm) debarch=armhf triplet=arm-linux-gnueabihf ;;
+  *) echo "usage: $0 aarch64|armhf" >&2; exit 2 ;;
+esac
+
+SUDO=""
+[ "$(id -u)" -eq 0 ] || SUDO="sudo"
+apt=($SUDO apt-get -o DPkg::Lock::Timeout=600 -y -qq)
+
+# What the edge agent and fleetlinkctl link against, for the target. Header-only packages that are
+# Architecture: all (nlohmann-json3-dev) serve every target from the host install; catch2 stays the host's
+# (its :arm64 variant conflicts with it, and the headers are the same).
+target_pkgs=(
+  libpaho-mqtt-dev libpaho-mqttpp-dev
+  libprotobuf-dev
+  libsqlite3-dev
+  libgps-dev
+  libgpiod-dev
+  libsystemd-dev
+  libssl-dev
+  libtomlplusplus-dev
+)
+host_pkgs=(gcc-"$triplet" g++-"$triplet" qemu-user nlohmann-json3-dev protobuf-compiler catch2 dpkg-dev file binutils)
+
+missing() {
+  local p
+  for p in "$@"; do
+    dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || echo "$p"
+  done
+}
+
+mapfile -t host_missing < <(missing "${host_pkgs[@]}")
+mapfile -t target_missing < <(missing "${target_pkgs[@]/%/:$debarch}")
+if [ ${#host_missing[@]} -eq 0 ] && [ ${#target_missing[@]} -eq 0 ]; then
+  echo "install-toolchain: $debarch toolchain and libraries present"
+  exit 0
+fi
+
+# The compiler and qemu come from the host architecture's lists, which do not depend on the target's.
+if [ ${#host_missing[@]} -gt 0 ]; then
+  echo "install-toolchain: installing ${host_missing[*]}"
+  "${apt[@]}" update || true
+  "${apt[@]}" install --no-install-recommends "${host_missing[@]}"
+fi
+[ ${#target_missing[@]} -eq 0 ] && { echo "install-toolchain: $debarch toolchain ready"; exit 0; }
+
+added_arch=0
+if ! dpkg --print-foreign-architectures | grep -qx "$debarch"; then
+  $SUDO dpkg --add-architecture "$debarch"
+  added_arch=1
+fi
+echo "install-toolchain: installing ${target_missing[*]}"
+update_ok=1
+"${apt[@]}" update || update_ok=0
+if "${apt[@]}" install --no-install-recommends "${target_missing[@]}"; then
+  echo "install-toolchain: $debarch toolchain ready"
+  exit 0
+fi
+echo "install-toolchain: could not install the $debarch libraries (package lists fetched: $([ $update_ok = 1 ] && echo yes || echo no));" \
+     "the $triplet compiler and qemu-user are installed, the edge agent cannot be linked for $debarch yet" >&2
+# A foreign architecture whose lists fail to download makes every later `apt-get update` fail: take it out
+# again when this run added it and nothing of it is installed.
+if [ $added_arch = 1 ] && [ -z "$(dpkg-query -W -f='${Package}:${Architecture}\n' 2>/dev/null | grep ":$debarch\$" || true)" ]; then
+  $SUDO dpkg --remove-architecture "$debarch" || true
+fi
+exit 3

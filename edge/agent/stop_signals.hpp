@@ -1,0 +1,27 @@
+#pragma once
+// SIGTERM/SIGINT as a stop request: the signals are blocked in every thread and one thread waits for them, so
+// stopping runs as ordinary code (no async-signal-safety concerns). SIGPIPE is ignored (sockets report EPIPE).
+// Construct before starting any other thread.
+#include <functional>
+#include <mutex>
+#include <thread>
+
+namespace fleetlink::edge {
+
+class StopSignals {
+ public:
+  StopSignals();
+  ~StopSignals();
+  StopSignals(const StopSignals&) = delete;
+  StopSignals& operator=(const StopSignals&) = delete;
+  // What to do on the first SIGTERM/SIGINT; runs on the signal thread.
+  void onStop(std::function<void()> fn);
+
+ private:
+  std::mutex mu_;
+  std::function<void()> fn_;
+  bool signalled_ = false;
+  std::thread thread_;
+};
+
+}  // namespace fleetlink::edge
