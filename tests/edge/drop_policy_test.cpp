@@ -27,7 +27,7 @@ TEST_CASE("over the record limit, positions go first with headroom", "[outbox][d
   CHECK(plan.total() == 70);
 }
 
-TEST_CASE("when positions run out, health then duty go; panics and acks never", "[outbox][drop]") {
+TEST_CASE("when positions run out, health then duty go and panics and acks never", "[outbox][drop]") {
   const auto plan = planDrop(usage(50, 50, 20, 20, 10), 110, 1'000'000'000, 0.0);
   CHECK(of(plan, RecordClass::Position) == 10);
   CHECK(of(plan, RecordClass::Health) == 20);

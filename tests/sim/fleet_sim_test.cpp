@@ -217,7 +217,7 @@ TEST_CASE("a panic is re-sent until a PanicAck arrives on the cmd topic, then st
   CHECK(panics[1]["acked"] == false);
 }
 
-TEST_CASE("several vehicles share a connection; commands reach the right one and are acknowledged", "[sim][fleet-sim][commands]") {
+TEST_CASE("several vehicles share a connection and commands reach the right one and are acknowledged", "[sim][fleet-sim][commands]") {
   Broker broker;
   MqttProbe probe(broker.uri(), {topics::allVehicleUp()});
   SimRun sim(broker, {"--vehicles", "6", "--vehicles-per-connection", "3", "--fleet", "depot", "--duration", "6s",

@@ -48,7 +48,7 @@ TEST_CASE("the proxy forwards MQTT, cuts every connection and refuses new ones, 
   CHECK(again.messages()[0].payload == "2");
 }
 
-TEST_CASE("a blackhole holds data back without closing anything; restore delivers it", "[sim][proxy]") {
+TEST_CASE("a blackhole holds data back without closing anything and restore delivers it", "[sim][proxy]") {
   Broker broker;
   TcpProxy proxy(broker.port());
   MqttProbe via(proxy.uri(), {"fault/#"});
