@@ -19,6 +19,12 @@ install(FILES ${PROJECT_SOURCE_DIR}/firmware-config/udev/60-fleetlink.rules DEST
 install(DIRECTORY ${PROJECT_SOURCE_DIR}/firmware-config/profiles ${PROJECT_SOURCE_DIR}/firmware-config/gpsd
         DESTINATION ${_fl_edge_share} COMPONENT edge)
 install(FILES ${PROJECT_SOURCE_DIR}/firmware-config/identity.toml.example DESTINATION ${_fl_edge_share} COMPONENT edge)
+# The system user and its folders, declared for systemd as well (sysusers.d, tmpfiles.d): `dpkg-deb -c` shows
+# them, and a board that installs the tarball gets the account at boot without running the postinst.
+install(FILES ${PROJECT_SOURCE_DIR}/deploy/debian/edge/fleetlink-edge.sysusers DESTINATION usr/lib/sysusers.d
+        RENAME fleetlink-edge.conf COMPONENT edge)
+install(FILES ${PROJECT_SOURCE_DIR}/deploy/debian/edge/fleetlink-edge.tmpfiles DESTINATION usr/lib/tmpfiles.d
+        RENAME fleetlink-edge.conf COMPONENT edge)
 # The maintainer scripts travel in the tarball too, for boards that install it by hand.
 install(PROGRAMS ${PROJECT_SOURCE_DIR}/deploy/debian/edge/postinst DESTINATION ${_fl_edge_share}/setup
         RENAME create-user-and-enable.sh COMPONENT edge)

@@ -12,6 +12,7 @@
 #include <sstream>
 #include <string>
 #include <thread>
+#include <vector>
 
 #include <nlohmann/json.hpp>
 
@@ -99,7 +100,7 @@ nlohmann::json insertRates(int records) {
           {"panic_commit_ms", seconds(t2, t3) * 1000 / panics}};
 }
 
-nlohmann::json drain(int records) {
+nlohmann::json drain(int records, const std::vector<std::string>& agent_flags) {
   TempDir dir("bench-edge-drain");
   const std::string data = dir.file("data");
   {
@@ -113,7 +114,9 @@ nlohmann::json drain(int records) {
   }
   Broker broker;
   MqttProbe probe(broker.uri(), {topics::vehicleUp("bench", "van-1")});
-  EdgeAgent agent({"bench", "van-1", data, freePort(), broker.port(), {"--log.level=warn"}});
+  std::vector<std::string> flags = {"--log.level=warn"};
+  flags.insert(flags.end(), agent_flags.begin(), agent_flags.end());
+  EdgeAgent agent({"bench", "van-1", data, freePort(), broker.port(), flags});
   const auto t0 = Steady::now();
   agent.start();
   const std::size_t expected_msgs = static_cast<std::size_t>((records + 499) / 500);
@@ -207,6 +210,7 @@ int main(int argc, char** argv) {
   int idle_seconds = 30;
   bool enforce = false;
   std::string json_path;
+  std::vector<std::string> agent_flags;  // e.g. --agent-flag --mqtt.max_inflight=16, to compare settings
   for (int i = 1; i < argc; ++i) {
     const std::string a = argv[i];
     auto next = [&] { return i + 1 < argc ? std::string(argv[++i]) : std::string(); };
@@ -214,15 +218,16 @@ int main(int argc, char** argv) {
     else if (a == "--idle-seconds") idle_seconds = std::stoi(next());
     else if (a == "--enforce") enforce = true;
     else if (a == "--json") json_path = next();
+    else if (a == "--agent-flag") agent_flags.push_back(next());
     else {
-      std::cerr << "usage: bench_edge [--records N] [--idle-seconds S] [--enforce] [--json FILE]\n";
+      std::cerr << "usage: bench_edge [--records N] [--idle-seconds S] [--enforce] [--json FILE] [--agent-flag F]...\n";
       return 2;
     }
   }
   fleetlink::log::setLevel(fleetlink::log::Level::Warn);
   nlohmann::json out;
   out["insert"] = insertRates(records);
-  out["drain"] = drain(records);
+  out["drain"] = drain(records, agent_flags);
   out["idle_1hz"] = idle(idle_seconds);
   const auto& ins = out["insert"];
   const auto& dr = out["drain"];

@@ -286,6 +286,7 @@ void Uplink::run(std::stop_token st) {
         lost_ = false;
         inflight_.clear();
         inflight_seqs_.clear();
+        backlog_inflight_ = 0;
         acked_.clear();
       }
       if (!connect(st)) {
@@ -342,6 +343,7 @@ void Uplink::processAcks() {
       acked_.pop_front();
       if (it == inflight_.end()) continue;
       for (auto s : it->second.seqs) inflight_seqs_.erase(s);
+      if (it->second.historical) --backlog_inflight_;
       done.push_back(std::move(it->second));
       inflight_.erase(it);
     }
@@ -443,6 +445,9 @@ bool Uplink::sendBacklog() {
   std::size_t limit;
   {
     std::lock_guard lock(mu_);
+    // Half the window at most: the rest stays free for panics and live records (see the header).
+    const auto backlog_window = std::max<std::size_t>(1, static_cast<std::size_t>(settings_.max_inflight) / 2);
+    if (backlog_inflight_ >= backlog_window) return false;
     cursor = backlog_cursor_;
     limit = static_cast<std::size_t>(settings_.batch_records);
   }
@@ -469,6 +474,7 @@ bool Uplink::publishBatch(std::vector<StoredRecord> rows, std::uint64_t epoch, b
   up.set_sent_at_ms(systemMs());
   Batch batch;
   batch.epoch = epoch;
+  batch.historical = historical;
   std::vector<std::uint64_t> unreadable;
   for (const auto& r : rows) {
     auto* rec = up.add_records();
@@ -496,6 +502,7 @@ bool Uplink::publishBatch(std::vector<StoredRecord> rows, std::uint64_t epoch, b
     id = next_batch_id_++;
     batch.generation = generation_;
     for (auto s : batch.seqs) inflight_seqs_.insert(s);
+    if (batch.historical) ++backlog_inflight_;
     inflight_.emplace(id, std::move(batch));
   }
   try {
@@ -508,6 +515,7 @@ bool Uplink::publishBatch(std::vector<StoredRecord> rows, std::uint64_t epoch, b
       auto it = inflight_.find(id);
       if (it != inflight_.end()) {
         for (auto s : it->second.seqs) inflight_seqs_.erase(s);
+        if (it->second.historical) --backlog_inflight_;
         inflight_.erase(it);
       }
     }

@@ -4,7 +4,9 @@
 // Sending order on every turn: panics first (and re-sends of delivered panics the hub has not acknowledged,
 // every panic_resend), then live records (just committed, small non-historical batches), then the backlog
 // oldest-first in batches of batch_records flagged historical. At most max_inflight batches await their
-// PUBACK; a batch's rows leave the outbox only when its PUBACK arrives.
+// PUBACK, and the backlog may hold only half of them, so a panic or the current fix always finds a free slot and
+// at most that many backlog batches are ahead of it on a slow link. A batch's rows leave the outbox only when its
+// PUBACK arrives.
 //
 // Connection: persistent session (clean start off, session expiry) so the broker queues commands while the
 // vehicle is away; retained birth (ONLINE) on state after each connect, retained last will (LOST), OFFLINE on a
@@ -88,6 +90,7 @@ class Uplink : public std::enable_shared_from_this<Uplink> {
     std::uint64_t generation;
     std::uint64_t epoch;
     std::vector<std::uint64_t> seqs;
+    bool historical = false;
   };
 
   Uplink(UplinkSettings settings, Outbox& outbox, CommandHandler on_command);
@@ -120,6 +123,7 @@ class Uplink : public std::enable_shared_from_this<Uplink> {
   std::uint64_t generation_ = 0;
   std::uint64_t next_batch_id_ = 1;
   std::map<std::uint64_t, Batch> inflight_;
+  std::size_t backlog_inflight_ = 0;  // historical batches among inflight_
   std::set<std::uint64_t> inflight_seqs_;
   std::deque<std::uint64_t> acked_;
   struct LiveEntry {

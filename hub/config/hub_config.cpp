@@ -24,7 +24,15 @@ config::Schema hubSchema() {
   s.add({"mqtt.tls_ca", Type::String, "", "CA certificate file"});
   s.add({"mqtt.tls_cert", Type::String, "", "client certificate file"});
   s.add({"mqtt.tls_key", Type::String, "", "client private key file"});
-  s.add({"mqtt.shared_group", Type::String, "fleetlink-hub", "MQTT 5 shared subscription group; hubs in one group split ingest", config::validId()});
+  // Empty by default: an exclusive subscription in a persistent session, which Mosquitto keeps across its own
+  // restarts (it does not keep shared subscriptions, so records drained while the hub reconnects would be lost).
+  s.add({"mqtt.shared_group", Type::String, "",
+         "MQTT 5 shared subscription group for running several hubs (empty: one hub, exclusive subscription; "
+         "needs a broker that persists shared subscriptions, see docs/scaling.md)",
+         [](const config::Value& v) -> std::optional<std::string> {
+           if (v.text.empty()) return std::nullopt;
+           return config::validId()(v);
+         }});
   s.add({"mqtt.keepalive", Type::Duration, "30s", "MQTT keep-alive", config::durationRange("5s", "1h")});
   // [store]
   s.add({"store.path", Type::String, "", "SQLite history file (default: <data_dir>/history.db)"});

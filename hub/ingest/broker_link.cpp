@@ -68,10 +68,10 @@ void BrokerLink::connectLoop(std::stop_token st) {
       client_->connect(opts)->wait_for(std::chrono::seconds(15));
       if (client_->is_connected()) {
         // Subscribe every time: cheap, and correct whether or not the broker kept the session.
-        const auto group = opts_.shared_group;
-        auto subs = mqtt::string_collection::create({topics::shared(topics::allVehicleUp(), group),
-                                                     topics::shared(topics::allVehicleState(), group),
-                                                     topics::shared(topics::allAdminRequests(), group)});
+        const auto& group = opts_.shared_group;
+        const auto filter = [&](const std::string& t) { return group.empty() ? t : topics::shared(t, group); };
+        auto subs = mqtt::string_collection::create({filter(topics::allVehicleUp()), filter(topics::allVehicleState()),
+                                                     filter(topics::allAdminRequests())});
         client_->subscribe(subs, mqtt::iasync_client::qos_collection{1, 1, 1})->wait_for(std::chrono::seconds(15));
         client_->publish(topics::hubState(opts_.instance), hubState(v1::VehicleState::CONNECTION_ONLINE), 1, true);
         {

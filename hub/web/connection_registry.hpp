@@ -15,6 +15,8 @@ class LiveConnection {
   virtual ~LiveConnection() = default;
   // Sends a WebSocket close with this code and reason. Thread-safe: the work runs on the connection's strand.
   virtual void closeWith(std::uint16_t code, std::string reason) = 0;
+  // Messages queued for the client and not yet handed to the socket (stats: who is lagging).
+  virtual std::size_t backlog() = 0;
 };
 
 class ConnectionRegistry {

@@ -2,6 +2,7 @@
 
 #include <openssl/ssl.h>
 
+#include <algorithm>
 #include <filesystem>
 #include <optional>
 #include <thread>
@@ -75,7 +76,17 @@ struct WebServer::Impl {
   }
 
   nlohmann::json webStats() const {
+    // Lagging: past client_conflate_after queued messages (its positions are being conflated).
+    std::size_t lagging = 0, max_backlog = 0;
+    if (ctx)
+      for (const auto& c : ctx->connections.all()) {
+        const auto b = c->backlog();
+        max_backlog = std::max(max_backlog, b);
+        if (b >= static_cast<std::size_t>(settings.client_conflate_after)) ++lagging;
+      }
     return {{"websocket_clients", ctx ? ctx->connections.size() : 0},
+            {"lagging_clients", lagging},
+            {"max_backlog", max_backlog},
             {"subscribers", fanout ? fanout->subscribers() : 0},
             {"epoch", fanout ? fanout->epoch() : std::string()}};
   }

@@ -58,6 +58,7 @@ class WebSocketSession final : public ClientChannel,
   }
 
   // LiveConnection.
+  std::size_t backlog() override { return queued(); }
   void closeWith(std::uint16_t code, std::string reason) override {
     net::post(ws_.get_executor(), [self = this->shared_from_this(), code, reason = std::move(reason)] {
       self->startClose(code, reason);

@@ -2,6 +2,8 @@
 // config (a conffile) and the user setup; the tarball carries the same tree for boards without dpkg.
 #include <catch2/catch.hpp>
 
+#include <unistd.h>
+
 #include <filesystem>
 #include <fstream>
 #include <sstream>
@@ -42,7 +44,8 @@ TEST_CASE("cross package 01: the Debian package holds binary, unit, config and u
                         "./usr/bin/fleetlink-provision", "./lib/systemd/system/fleetlink-edge.service",
                         "./etc/fleetlink/edge.toml", "./lib/udev/rules.d/60-fleetlink.rules",
                         "./usr/share/fleetlink/profiles/rpi4-cm4.toml", "./usr/share/fleetlink/gpsd/rpi4-cm4.default",
-                        "./usr/share/fleetlink/identity.toml.example"}) {
+                        "./usr/share/fleetlink/identity.toml.example", "./usr/lib/sysusers.d/fleetlink-edge.conf",
+                        "./usr/lib/tmpfiles.d/fleetlink-edge.conf"}) {
     INFO(f);
     CHECK_THAT(files, Catch::Contains(std::string(f) + "\n"));
   }
@@ -76,6 +79,37 @@ TEST_CASE("cross package 01: the Debian package holds binary, unit, config and u
   CHECK_THAT(unit, Catch::Contains("/usr/bin/fleetlink-edge"));
   // The packaged default config is what the agent accepts.
   CHECK_THAT(readText(tree.file("etc/fleetlink/edge.toml")), Catch::Contains("data_dir = \"/var/lib/fleetlink\""));
+}
+
+TEST_CASE("cross package 03: the packaged sysusers and tmpfiles entries create the agent's account and folders",
+          "[cross][package]") {
+  // systemd applies them to the unpacked tree as it would at a board's boot (the tarball install path).
+  TempDir tree("fleetlink-deb-root");
+  dpkgDeb({"-x", debPath(), tree.path()});
+  std::filesystem::create_directories(tree.file("etc"));
+  auto users = run({"systemd-sysusers", "--root=" + tree.path()});
+  INFO(users.output);
+  REQUIRE(users.code == 0);
+  const auto passwd = readText(tree.file("etc/passwd"));
+  INFO(passwd);
+  CHECK_THAT(passwd, Catch::Contains(":fleetlink edge agent:/var/lib/fleetlink:/usr/sbin/nologin\n"));
+  CHECK_THAT(passwd, Catch::StartsWith("fleetlink:x:") || Catch::Contains("\nfleetlink:x:"));
+  CHECK_THAT(readText(tree.file("etc/group")), Catch::Contains("input:x:") && Catch::Contains("fleetlink"));
+
+  const auto tmpfiles = readText(tree.file("usr/lib/tmpfiles.d/fleetlink-edge.conf"));
+  CHECK_THAT(tmpfiles, Catch::Contains("d /var/lib/fleetlink 0750 fleetlink fleetlink -\n"));
+  CHECK_THAT(tmpfiles, Catch::Contains("d /etc/fleetlink 0750 root fleetlink -\n"));
+  // Creating them resolves the account from the tree's /etc/passwd and needs root for the owner.
+  if (::geteuid() == 0) {
+    auto dirs = run({"systemd-tmpfiles", "--root=" + tree.path(), "--create"});
+    INFO(dirs.output);
+    CHECK(dirs.code == 0);
+    for (const char* d : {"var/lib/fleetlink", "etc/fleetlink"}) {
+      INFO(d);
+      CHECK(std::filesystem::is_directory(tree.file(d)));
+      CHECK(std::filesystem::status(tree.file(d)).permissions() == std::filesystem::perms(0750));
+    }
+  }
 }
 
 TEST_CASE("cross package 02: the tarball carries the same tree for boards without dpkg", "[cross][package]") {

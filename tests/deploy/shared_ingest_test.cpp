@@ -60,7 +60,8 @@ TEST_CASE("deploy 10: two hubs in one shared subscription group split the ingest
   auto hub = [&](const std::string& instance, const TempDir& dir) {
     return Process({binary("fleetlink-hub"), "--hub.instance=" + instance, "--hub.data_dir=" + dir.path(),
                     "--mqtt.port=" + std::to_string(broker.localPort()), "--mqtt.username=fleetlink-hub",
-                    "--mqtt.password=" + broker.hubPassword(), "--web.port=0", "--store.flush_interval=50ms"},
+                    "--mqtt.password=" + broker.hubPassword(), "--web.port=0", "--store.flush_interval=50ms",
+                    "--mqtt.shared_group=fleetlink-hub"},
                    dir.file("hub.log"));
   };
   Process hub_a = hub("hub-a", a);

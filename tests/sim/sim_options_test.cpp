@@ -57,3 +57,14 @@ TEST_CASE("bad values name the option and what is expected", "[sim][options]") {
   CHECK_THAT(parse({"--frobnicate"}).error().message, Catch::Contains("unknown option --frobnicate"));
   CHECK_THAT(parse({"--qos"}).error().message, Catch::Contains("needs a value"));
 }
+
+TEST_CASE("offline-before takes a duration up to a week", "[sim][options]") {
+  const char* ok[] = {"fleetlink-sim", "--offline-before", "24h"};
+  auto o = parseSimOptions(3, ok);
+  REQUIRE(o);
+  CHECK(o->offline_before_ms == 86'400'000);
+  const char* bad[] = {"fleetlink-sim", "--offline-before", "30d"};
+  auto e = parseSimOptions(3, bad);
+  REQUIRE_FALSE(e);
+  CHECK(e.error().message.find("--offline-before") != std::string::npos);
+}

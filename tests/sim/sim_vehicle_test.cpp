@@ -263,3 +263,40 @@ TEST_CASE("clock skew moves the board's timestamps but not GPS time", "[sim][veh
   CHECK(st.at_ms() == kT0 - 90'000);
   CHECK(st.connection() == v1::VehicleState::CONNECTION_ONLINE);
 }
+
+TEST_CASE("a vehicle back after a long time offline holds the whole gap as historical backlog", "[sim][vehicle]") {
+  VehicleBehaviour b;
+  b.backlog_batch = 500;
+  auto v = makeVehicle(b);
+  const std::int64_t offline_ms = 3'600'000;
+  v.start(kT0, offline_ms);
+  // Log-in plus one position per second of the hour, none sent yet.
+  CHECK(v.lastSeq() == 3601);
+  CHECK(v.queuedRecords() == 3601);
+  std::vector<OutMessage> out;
+  v.collect(kT0, true, 100, out);
+  std::uint64_t next = 1;
+  std::int64_t first_time = 0, last_time = 0;
+  for (const auto& m : out) {
+    const auto u = decode(m);
+    CHECK(u.historical());
+    CHECK(u.records_size() <= 500);
+    for (const auto& r : u.records()) {
+      CHECK(r.seq() == next++);
+      if (r.has_position()) {
+        if (first_time == 0) first_time = r.time_ms();
+        last_time = r.time_ms();
+      }
+    }
+    v.acked(m.send_id, m.first_seq, m.last_seq);
+  }
+  CHECK(next == 3602);
+  CHECK(first_time == kT0 - offline_ms);
+  CHECK(last_time == kT0 - 1000);
+  CHECK(v.drained());
+  // Live again: the next fix is the present, numbered after the backlog.
+  const auto live = run(v, kT0, 1);
+  REQUIRE(live.size() == 1);
+  CHECK_FALSE(live[0].historical());
+  CHECK(live[0].records(0).seq() == 3602);
+}

@@ -22,6 +22,7 @@ MqttProbe::MqttProbe(const std::string& uri, const std::vector<std::string>& fil
                   .clean_start(clean_start)
                   .properties({mqtt::property(mqtt::property::SESSION_EXPIRY_INTERVAL, clean_start ? 0 : 3600)})
                   .finalize();
+  opts.set_properties(opts.get_properties());  // Paho 1.2.0: finalize()'s copy points at the gone builder's session expiry
   client_.connect(opts)->wait_for(std::chrono::seconds(10));
   if (!client_.is_connected()) throw std::runtime_error("probe could not connect to " + uri);
   for (const auto& f : filters) client_.subscribe(f, 1)->wait_for(std::chrono::seconds(10));

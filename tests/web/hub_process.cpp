@@ -2,6 +2,7 @@
 
 #include <signal.h>
 
+#include <cstdlib>
 #include <stdexcept>
 
 #include "fleetlink/common/clock.hpp"
@@ -24,7 +25,9 @@ HubProcess::HubProcess(const Broker& broker, std::string web_toml)
 HubProcess::~HubProcess() { stop(); }
 
 void HubProcess::start() {
-  proc_ = Process({binary("fleetlink-hub"), "--config", configPath()}, dir_.file("hub.log"));
+  const char* chosen = std::getenv("FLEETLINK_HUB_BINARY");
+  const std::string bin = chosen && *chosen ? chosen : binary("fleetlink-hub");
+  proc_ = Process({bin, "--config", configPath()}, dir_.file("hub.log"));
   const bool ready = waitUntil([&] { return httpRequest(web_port_, "GET", "/readyz").status == 200; },
                                std::chrono::seconds(30));
   if (!ready) throw std::runtime_error("fleetlink-hub did not become ready:\n" + log());

@@ -18,9 +18,12 @@ class HubProcess {
   // `web_toml` is appended to the [web] section (e.g. "client_queue_max = 100").
   HubProcess(const Broker& broker, std::string web_toml = "");
   ~HubProcess();
-  void start();  // waits until /readyz answers 200 (broker connected, store open)
+  // Waits until /readyz answers 200 (broker connected, store open). FLEETLINK_HUB_BINARY, when set, names
+  // the hub binary to run (benchmarks against a release build).
+  void start();
   void stop();   // SIGTERM: a clean stop
   int webPort() const { return web_port_; }
+  pid_t pid() const { return proc_.pid(); }
   std::string configPath() const { return dir_.file("hub.toml"); }
   std::string log() const { return proc_.logText(); }
 

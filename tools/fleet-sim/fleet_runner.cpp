@@ -267,7 +267,7 @@ void FleetRunner::onConnected(MqttConnection& c) {
   ++connects_;
   const std::int64_t now = simNow();
   for (auto v : conn_vehicles_[c.index()]) {
-    if (!vehicles_[v].started() && phase_ == Phase::Running) vehicles_[v].start(now);
+    if (!vehicles_[v].started() && phase_ == Phase::Running) vehicles_[v].start(now, opts_.offline_before_ms);
     publishBirth(v, c, now);
   }
 }

@@ -71,6 +71,8 @@ Traffic
   --outage LEN[/EVERY]          vehicles lose their link for LEN (every EVERY), buffer, then drain the
                                 backlog as historical batches (e.g. 30s/5m)
   --outage-share F              fraction of vehicles that have outages (default 1)
+  --offline-before DUR          vehicles come back after DUR offline: each starts holding DUR x rate records
+                                of backlog and drains them as historical batches (e.g. 24h)
   --clock-skew-ms N             each vehicle's board clock is off by up to N ms either way (GPS time is not)
   --start-time T                simulated UTC start, ISO 8601 (2026-03-01T08:00:00Z) or ms (default now)
   --duration DUR                run time, e.g. 90s, 10m (default 0: until Ctrl-C)
@@ -173,6 +175,12 @@ Expected<SimOptions> parseSimOptions(int argc, const char* const* argv) {
          return std::nullopt;
        }},
       {"--outage-share", doubleInto(o.outage_share, 0, 1)},
+      {"--offline-before", [&](const std::string& v) -> std::optional<std::string> {
+         auto d = duration(v);
+         if (!d || *d < 0 || *d > 7LL * 86'400'000) return "expected a duration up to 7d, e.g. 24h";
+         o.offline_before_ms = *d;
+         return std::nullopt;
+       }},
       {"--clock-skew-ms", [&](const std::string& v) -> std::optional<std::string> {
          std::int64_t n;
          if (!toNumber(v, n) || n < 0 || n > 10LL * 365 * 86'400'000) return "expected milliseconds >= 0";

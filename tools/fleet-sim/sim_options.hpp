@@ -32,6 +32,7 @@ struct SimOptions {
   std::int64_t outage_every_ms = 0;  // 0 = a single outage per vehicle
   double outage_share = 1.0;          // fraction of vehicles that have outages
   std::int64_t clock_skew_ms = 0;     // each vehicle's clock is off by up to this much, either way
+  std::int64_t offline_before_ms = 0; // vehicles start with this much offline backlog (a return after a gap)
   std::int64_t health_every_ms = 60'000;
   std::int64_t duration_ms = 0;       // 0 = until SIGINT/SIGTERM
   std::optional<std::int64_t> start_time_ms;  // simulated UTC start; default now

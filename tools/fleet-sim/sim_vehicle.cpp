@@ -34,15 +34,19 @@ SimVehicle::SimVehicle(VehicleIdentity id, VehicleBehaviour behaviour, TrackCurs
   header_ = h.SerializeAsString();
 }
 
-void SimVehicle::start(std::int64_t now_ms) {
+void SimVehicle::start(std::int64_t now_ms, std::int64_t offline_ms) {
+  const std::int64_t from = now_ms - std::max<std::int64_t>(0, offline_ms);
   started_ = true;
+  link_up_ = from == now_ms;
+  start_ms_ = from;
+  next_tick_ms_ = from;
+  next_health_ms_ = beh_.health_every_ms > 0 ? from : 0;
+  next_panic_ms_ = beh_.panic_first_ms > 0 ? from + beh_.panic_first_ms : 0;
+  next_outage_ms_ = beh_.outage_first_ms > 0 && beh_.outage_length_ms > 0 ? from + beh_.outage_first_ms : 0;
+  addDuty(from, link_up_, true);
+  // The offline gap: every period's record is made now, as the board would have buffered it.
+  while (!link_up_ && next_tick_ms_ < now_ms) tick(next_tick_ms_, false);
   link_up_ = true;
-  start_ms_ = now_ms;
-  next_tick_ms_ = now_ms;
-  next_health_ms_ = beh_.health_every_ms > 0 ? now_ms : 0;
-  next_panic_ms_ = beh_.panic_first_ms > 0 ? now_ms + beh_.panic_first_ms : 0;
-  next_outage_ms_ = beh_.outage_first_ms > 0 && beh_.outage_length_ms > 0 ? now_ms + beh_.outage_first_ms : 0;
-  addDuty(now_ms, true, true);
 }
 
 void SimVehicle::tick(std::int64_t now_ms, bool link_up) {

@@ -77,8 +77,9 @@ class SimVehicle {
  public:
   SimVehicle(VehicleIdentity id, VehicleBehaviour behaviour, TrackCursor cursor);
 
-  // Driver log-in and first health record; ticks start here.
-  void start(std::int64_t now_ms);
+  // Driver log-in and first health record; ticks start here. With `offline_ms` > 0 the vehicle comes back
+  // after that long without a link: it starts then and holds every record of the gap as backlog.
+  void start(std::int64_t now_ms, std::int64_t offline_ms = 0);
   bool started() const { return started_; }
   // Takes this period's fix (and health, panic, outage changes when due). `link_up`: the connection is up,
   // so records made now are live rather than backlog.
