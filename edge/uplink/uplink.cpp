@@ -88,17 +88,7 @@ void Uplink::stop(std::chrono::milliseconds grace) {
   if (client_ && grace.count() > 0) {
     try {
       if (client_->is_connected()) {
-        v1::VehicleState s;
-        s.set_connection(v1::VehicleState::CONNECTION_OFFLINE);
-        s.set_device_id(settings_.device_id);
-        s.set_agent_version(settings_.agent_version);
-        s.set_boot_id(settings_.boot_id);
-        {
-          std::lock_guard lock(mu_);
-          s.set_config_hash(settings_.config_hash);
-        }
-        s.set_at_ms(systemMs());
-        client_->publish(state_topic_, s.SerializeAsString(), 1, true)->wait_for(grace);
+        client_->publish(state_topic_, stateMessage(v1::VehicleState::CONNECTION_OFFLINE), 1, true)->wait_for(grace);
         // A normal DISCONNECT: the broker discards the last will.
         client_->disconnect()->wait_for(grace);
         kLog.info("disconnected cleanly", {{"topic", state_topic_}});
@@ -207,19 +197,10 @@ bool Uplink::connect(std::stop_token& st) {
     client_->set_disconnected_handler([weak](const mqtt::properties&, mqtt::ReasonCode rc) {
       if (auto u = weak.lock()) u->onLost("broker sent DISCONNECT (reason " + std::to_string(static_cast<int>(rc)) + ")");
     });
-    v1::VehicleState will;
-    will.set_connection(v1::VehicleState::CONNECTION_LOST);
-    will.set_device_id(settings_.device_id);
-    will.set_agent_version(settings_.agent_version);
-    will.set_boot_id(settings_.boot_id);
-    {
-      std::lock_guard lock(mu_);
-      will.set_config_hash(settings_.config_hash);
-    }
     auto opts = mqttx::connectOptions(
         settings_.endpoint, /*clean_start=*/false,
         std::chrono::duration_cast<std::chrono::seconds>(settings_.session_expiry),
-        mqttx::Will{state_topic_, will.SerializeAsString(), 1, true});
+        mqttx::Will{state_topic_, stateMessage(v1::VehicleState::CONNECTION_LOST), 1, true});
     opts.set_connect_timeout(std::chrono::duration_cast<std::chrono::seconds>(settings_.connect_timeout));
     auto tok = client_->connect(opts);
     const auto deadline = monotonicMs() + settings_.connect_timeout.count() + 1000;
@@ -252,7 +233,7 @@ bool Uplink::connect(std::stop_token& st) {
   }
 }
 
-void Uplink::publishBirth(int connection) {
+std::string Uplink::stateMessage(int connection) const {
   v1::VehicleState s;
   s.set_connection(static_cast<v1::VehicleState::Connection>(connection));
   s.set_device_id(settings_.device_id);
@@ -263,8 +244,12 @@ void Uplink::publishBirth(int connection) {
     s.set_config_hash(settings_.config_hash);
   }
   s.set_at_ms(systemMs());
+  return s.SerializeAsString();
+}
+
+void Uplink::publishBirth(int connection) {
   try {
-    client_->publish(state_topic_, s.SerializeAsString(), 1, true);
+    client_->publish(state_topic_, stateMessage(connection), 1, true);
   } catch (const mqtt::exception& e) {
     onLost(std::string("birth publish failed: ") + e.what());
   }

@@ -97,6 +97,8 @@ class Uplink : public std::enable_shared_from_this<Uplink> {
   void run(std::stop_token st);
   bool connect(std::stop_token& st);
   void dropClient();
+  // The retained state message (birth, clean-shutdown offline, or the last will) with this device's identity.
+  std::string stateMessage(int connection) const;
   void publishBirth(int connection);
   void processAcks();
   void pump();
