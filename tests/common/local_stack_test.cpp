@@ -5,7 +5,6 @@
 #include <nlohmann/json.hpp>
 
 #include <csignal>
-#include <regex>
 #include <set>
 #include <string>
 
@@ -38,17 +37,21 @@ TEST_CASE("the local stack brings up edge agents and simulated vehicles on the d
                 dir.path() + "/stack.log",
                 {{"FLEETLINK_BIN", buildDir()}, {"FLEETLINK_RUN_DIR", dir.path() + "/run"}});
 
-  std::smatch m;
   std::string url;
   std::string token;
-  const std::regex dashboard(R"(dashboard:\s+(http://127\.0\.0\.1:\d+)/\?token=(\S+))");
+  // "  dashboard:  http://127.0.0.1:PORT/?token=TOKEN"
   REQUIRE(waitUntil(
       [&] {
         const std::string text = stack.logText();
-        if (!std::regex_search(text, m, dashboard)) return false;
-        url = m[1];
-        token = m[2];
-        return true;
+        const auto at = text.find("dashboard:  http://127.0.0.1:");
+        if (at == std::string::npos) return false;
+        const auto begin = text.find("http://", at);
+        const auto mark = text.find("/?token=", begin);
+        const auto end = text.find_first_of(" \n", mark);
+        if (mark == std::string::npos || end == std::string::npos) return false;
+        url = text.substr(begin, mark - begin);
+        token = text.substr(mark + 8, end - mark - 8);
+        return !token.empty();
       },
       60s));
   INFO(stack.logText());
