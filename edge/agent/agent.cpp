@@ -62,12 +62,13 @@ Status Agent::start() {
                          {"device_id", device_id_}, {"config_hash", settings_.config_hash}});
 
   auto ob = Outbox::open({settings_.outbox.path, settings_.outbox.max_records, settings_.outbox.max_bytes,
-                          settings_.outbox.max_pending, 0},
+                          settings_.outbox.max_pending, 0, settings_.outbox.keep_delivered},
                          system_clock_);
   if (!ob) return ob.error();
   outbox_ = std::move(*ob);
   const auto st = outbox_->stats();
   kLog.info("outbox open", {{"path", st.path}, {"epoch", std::to_string(st.epoch)}, {"records", std::to_string(st.records)},
+                            {"delivered_kept", std::to_string(st.delivered_kept)},
                             {"last_seq", std::to_string(st.last_seq)}});
 
   messages_ = std::make_unique<MessageStore>(settings_.device.data_dir + "/messages.json");
@@ -83,10 +84,14 @@ Status Agent::start() {
         return r;
       },
       [this](const v1::DriverMessage& m) { return messages_->add(m); },
-      [this] {
-        uplink_->resync();
+      [this](std::int64_t resend_window_ms) {
+        // The outbox stamps PUBACKs with this same clock.
+        const std::size_t resent =
+            resend_window_ms > 0 ? outbox_->redeliver(system_clock_.nowMs() - resend_window_ms) : 0;
+        uplink_->resync(/*rewind=*/resent > 0);
         emitHealth();
         emitCurrentFix();
+        return resent;
       },
       [this](std::uint64_t epoch, std::uint64_t seq) {
         if (!outbox_->panicAcknowledged(epoch, seq)) return false;
@@ -385,6 +390,7 @@ nlohmann::json Agent::statusNow() {
                                                        ? (now - *ob.oldest_unsent_ms) / 1000
                                                        : 0},
                            {"dropped", ob.dropped},
+                           {"delivered_kept", ob.delivered_kept},
                            {"healthy", ob.healthy},
                            {"path", ob.path},
                            {"held_in_memory", ob.pending},

@@ -1,5 +1,7 @@
 #include "edge/commands/command_handler.hpp"
 
+#include <algorithm>
+
 #include "fleetlink/common/ids.hpp"
 #include "fleetlink/common/log.hpp"
 #include "fleetlink/common/metrics.hpp"
@@ -105,10 +107,18 @@ std::optional<v1::CommandAck> CommandHandler::handle(std::string_view payload) {
       commandsCounter(kind, "accepted").inc();
       return ack(cmd.command_id(), true, "stored");
     }
-    case v1::Command::kResync:
-      fx_.resync();
+    case v1::Command::kResync: {
+      // A negative window means none; one longer than the device keeps copies covers every copy kept.
+      const std::int64_t window = std::max<std::int64_t>(0, cmd.resync().resend_window_ms());
+      const std::size_t resent = fx_.resync(window);
       commandsCounter(kind, "accepted").inc();
-      return ack(cmd.command_id(), true, "birth and health sent");
+      if (window == 0) return ack(cmd.command_id(), true, "birth and health sent");
+      kLog.info("hub asked for a re-send", {{"command_id", cmd.command_id()}, {"window_ms", std::to_string(window)},
+                                            {"records", std::to_string(resent)}});
+      return ack(cmd.command_id(), true,
+                 "birth and health sent; " + std::to_string(resent) + (resent == 1 ? " record" : " records") +
+                     " re-sent (broker ack in the last " + std::to_string(window) + " ms)");
+    }
     case v1::Command::kPing:
       commandsCounter(kind, "accepted").inc();
       return ack(cmd.command_id(), true, "pong");

@@ -16,7 +16,9 @@ namespace fleetlink::edge {
 struct CommandEffects {
   std::function<ConfigUpdateResult(const v1::ConfigUpdate&)> update_config;
   std::function<Status(const v1::DriverMessage&)> store_message;
-  std::function<void()> resync;
+  // Birth, health and current fix again; with a window > 0 (ms) also re-sends the records whose broker ack
+  // arrived within it. Returns how many records are re-sent.
+  std::function<std::size_t(std::int64_t resend_window_ms)> resync;
   std::function<bool(std::uint64_t epoch, std::uint64_t seq)> panic_ack;
   std::function<std::string()> config_hash;
   std::function<std::int64_t()> now_ms;

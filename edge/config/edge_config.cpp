@@ -48,6 +48,7 @@ config::Schema edgeSchema() {
   s.add({"outbox.flush_interval", Type::Duration, "0ms", "group commits of ordinary records for this long (0 = commit each record)", config::durationRange("0s", "10s")});
   s.add({"outbox.sync_interval", Type::Duration, "5s", "fsync the outbox at least this often: the most a power cut can lose (panics are synced at once)", config::durationRange("100ms", "10m")});
   s.add({"outbox.max_pending", Type::Int, "10000", "records held in memory while the disk is full (positions thinned beyond this)", config::inRange(100, 1000000)});
+  s.add({"outbox.keep_delivered", Type::Duration, "1h", "keep delivered records this long so a restarted hub can have them re-sent (0 = delete at the broker's ack)", config::durationRange("0s", "7d")});
   // [mqtt]
   s.add({"mqtt.host", Type::String, "127.0.0.1", "broker host", config::nonEmpty()});
   s.add({"mqtt.port", Type::Int, "1883", "broker port", config::inRange(1, 65535)});
@@ -90,7 +91,8 @@ EdgeSettings edgeSettings(const config::Config& c) {
              c.duration("panic.led_on_for")};
   s.outbox = {c.str("outbox.path"), static_cast<std::uint64_t>(c.integer("outbox.max_records")), c.bytes("outbox.max_bytes"),
               static_cast<int>(c.integer("outbox.batch_records")), c.duration("outbox.flush_interval"),
-              c.duration("outbox.sync_interval"), static_cast<std::size_t>(c.integer("outbox.max_pending"))};
+              c.duration("outbox.sync_interval"), static_cast<std::size_t>(c.integer("outbox.max_pending")),
+              c.duration("outbox.keep_delivered")};
   if (s.outbox.path.empty()) s.outbox.path = s.device.data_dir + "/outbox.db";
   s.mqtt = {c.str("mqtt.host"), static_cast<int>(c.integer("mqtt.port")), c.str("mqtt.client_id"), c.str("mqtt.username"),
             c.str("mqtt.password"), c.str("mqtt.tls_ca"), c.str("mqtt.tls_cert"), c.str("mqtt.tls_key"), c.flag("mqtt.tls"),

@@ -48,6 +48,7 @@ struct EdgeSettings {
     std::chrono::milliseconds flush_interval;
     std::chrono::milliseconds sync_interval;  // bound on what a power cut can lose
     std::size_t max_pending;                  // in-memory records while the disk is full
+    std::chrono::milliseconds keep_delivered;  // delivered records kept for a hub's re-send request
   } outbox;
   struct Mqtt {
     std::string host;

@@ -1,7 +1,9 @@
 #include "edge/outbox/outbox.hpp"
 
 #include <algorithm>
+#include <cmath>
 #include <filesystem>
+#include <limits>
 #include <random>
 
 #include "fleetlink/common/log.hpp"
@@ -34,10 +36,25 @@ CREATE TABLE IF NOT EXISTS records(
   cls INTEGER NOT NULL,
   created_ms INTEGER NOT NULL,
   delivered INTEGER NOT NULL DEFAULT 0,
-  body BLOB NOT NULL);
+  body BLOB NOT NULL,
+  delivered_ms INTEGER);
 -- Panics are few; this partial index finds them without scanning a large backlog.
 CREATE INDEX IF NOT EXISTS records_panic ON records(seq) WHERE cls = 0;
 )sql";
+
+// After the migration (delivered_ms came later). Both indexes cover only the rows they serve, so the normal
+// drain does not grow with the delivered copies kept behind it.
+constexpr const char* kIndexes = R"sql(
+-- Delivered ordinary rows kept for re-sending, oldest delivery first: pruning, eviction and redeliver().
+CREATE INDEX IF NOT EXISTS records_delivered ON records(delivered_ms) WHERE delivered_ms IS NOT NULL;
+-- Rows still to send: the backlog read and the oldest unsent row skip the delivered copies.
+CREATE INDEX IF NOT EXISTS records_unsent ON records(seq) WHERE delivered = 0;
+)sql";
+
+// Delivered copies past keep_delivered are pruned at most this often (from published()).
+constexpr std::int64_t kPruneEveryMs = 5000;
+// Like the drop policy, eviction of delivered copies aims this far below the limits.
+constexpr double kEvictHeadroom = 0.05;
 
 }  // namespace
 
@@ -93,6 +110,16 @@ Status Outbox::openFile() {
     return Error{"integrity check failed: " + check};
   }
   if (!db_.exec(kSchema)) return fail("could not create the outbox tables");
+  // Files written before delivered copies were kept lack delivered_ms: add it (every row there is undelivered or
+  // a delivered panic, which NULL describes).
+  std::int64_t has_delivered_ms = 0;
+  if (!db_.queryInt("SELECT count(*) FROM pragma_table_info('records') WHERE name = 'delivered_ms'", has_delivered_ms))
+    return fail("could not read the outbox schema");
+  if (has_delivered_ms == 0) {
+    if (!db_.exec("ALTER TABLE records ADD COLUMN delivered_ms INTEGER")) return fail("could not upgrade the outbox");
+    kLog.info("outbox upgraded: delivered records are now kept for re-sending", {{"path", options_.path}});
+  }
+  if (!db_.exec(kIndexes)) return fail("could not create the outbox indexes");
   std::int64_t epoch = 0;
   if (!db_.queryInt("SELECT value FROM meta WHERE key='epoch'", epoch)) return fail("could not read the outbox epoch");
   if (epoch == 0) {
@@ -110,8 +137,10 @@ Status Outbox::openFile() {
   dropped_ = static_cast<std::uint64_t>(dropped);
   last_seq_ = static_cast<std::uint64_t>(last_seq);
   usage_ = {};
+  kept_records_ = 0;
+  kept_bytes_ = 0;
   {
-    auto q = db_.prepare("SELECT cls, count(*), sum(length(body)) FROM records GROUP BY cls");
+    auto q = db_.prepare("SELECT cls, count(*), sum(length(body)) FROM records WHERE delivered_ms IS NULL GROUP BY cls");
     if (!q) return q.error();
     int rc;
     while ((rc = q->step()) == SQLITE_ROW) {
@@ -123,7 +152,16 @@ Status Outbox::openFile() {
     }
     if (rc != SQLITE_DONE) return fail("could not count the outbox");
   }
-  return prepareStatements();
+  {
+    auto q = db_.prepare("SELECT count(*), coalesce(sum(length(body)), 0) FROM records WHERE delivered_ms IS NOT NULL");
+    if (!q) return q.error();
+    if (q->step() != SQLITE_ROW) return fail("could not count the outbox");
+    kept_records_ = static_cast<std::uint64_t>(q->int64(0));
+    kept_bytes_ = static_cast<std::uint64_t>(q->int64(1)) + kept_records_ * kRowOverhead;
+  }
+  if (auto st = prepareStatements(); !st) return st;
+  pruneKept(clock_.nowMs());
+  return okStatus();
 }
 
 Status Outbox::prepareStatements() {
@@ -134,15 +172,26 @@ Status Outbox::prepareStatements() {
   const Def defs[] = {
       {&st_.insert, "INSERT INTO records(cls, created_ms, delivered, body) VALUES(?1, ?2, 0, ?3)"},
       {&st_.read_after,
-       "SELECT seq, cls, created_ms, delivered, body FROM records WHERE seq > ?1 AND delivered = 0 ORDER BY seq LIMIT ?2"},
-      {&st_.read_one, "SELECT seq, cls, created_ms, delivered, body FROM records WHERE seq = ?1"},
+       "SELECT seq, cls, created_ms, delivered, body FROM records INDEXED BY records_unsent "
+       "WHERE seq > ?1 AND delivered = 0 ORDER BY seq LIMIT ?2"},
+      {&st_.read_one, "SELECT seq, cls, created_ms, delivered, body FROM records WHERE seq = ?1 AND delivered_ms IS NULL"},
       {&st_.panics, "SELECT seq, cls, created_ms, delivered, body FROM records INDEXED BY records_panic WHERE cls = 0 ORDER BY seq"},
       {&st_.delete_row, "DELETE FROM records WHERE seq = ?1 AND cls != 0 RETURNING cls, length(body)"},
       {&st_.mark_delivered, "UPDATE records SET delivered = 1 WHERE seq = ?1 AND cls = 0"},
       {&st_.delete_panic, "DELETE FROM records WHERE seq = ?1 AND cls = 0 RETURNING length(body)"},
-      {&st_.oldest_unsent, "SELECT created_ms FROM records WHERE delivered = 0 ORDER BY seq LIMIT 1"},
-      {&st_.oldest_of_class, "SELECT seq FROM records WHERE cls = ?1 ORDER BY seq LIMIT ?2"},
+      {&st_.oldest_unsent, "SELECT created_ms FROM records INDEXED BY records_unsent WHERE delivered = 0 ORDER BY seq LIMIT 1"},
+      {&st_.oldest_of_class, "SELECT seq FROM records WHERE cls = ?1 AND delivered_ms IS NULL ORDER BY seq LIMIT ?2"},
       {&st_.set_meta, "INSERT INTO meta(key, value) VALUES(?1, ?2) ON CONFLICT(key) DO UPDATE SET value = excluded.value"},
+      {&st_.keep_row,
+       "UPDATE records SET delivered = 1, delivered_ms = ?2 WHERE seq = ?1 AND cls != 0 AND delivered = 0 "
+       "RETURNING cls, length(body)"},
+      {&st_.prune_kept, "DELETE FROM records INDEXED BY records_delivered WHERE delivered_ms < ?1 RETURNING length(body)"},
+      {&st_.evict_kept,
+       "DELETE FROM records WHERE seq IN (SELECT seq FROM records INDEXED BY records_delivered "
+       "WHERE delivered_ms IS NOT NULL ORDER BY delivered_ms, seq LIMIT ?1) RETURNING length(body)"},
+      {&st_.redeliver,
+       "UPDATE records INDEXED BY records_delivered SET delivered = 0, delivered_ms = NULL WHERE delivered_ms >= ?1 "
+       "RETURNING cls, length(body)"},
   };
   for (const auto& d : defs) {
     auto s = db_.prepare(d.sql);
@@ -263,7 +312,20 @@ AppendResult Outbox::commitHeld(Durability durability) {
       // New rows go to the end of the table, so room must come from whole pages: drop a contiguous stretch of
       // the oldest rows (not thinned) worth several pages, which SQLite then reuses from its freelist.
       const std::uint64_t want_bytes = std::max<std::uint64_t>(2 * held_bytes, kFullDiskReclaimBytes);
-      const DropPlan plan = planDrop(usage_, records, bytes > want_bytes ? bytes - want_bytes : 0, 0.0);
+      // Delivered copies first: that much of the oldest, then all of them, before any record still to send.
+      for (int attempt = 0; attempt < 2 && !ok && e.full() && kept_records_ > 0; ++attempt) {
+        const auto kept_before = kept_records_;
+        const std::uint64_t total = records + kept_records_, total_bytes = bytes + kept_bytes_;
+        const bool evicted = attempt == 0 ? evictKept(total, total_bytes > want_bytes ? total_bytes - want_bytes : 0)
+                                          : evictKept(records, bytes);
+        if (!evicted) break;
+        kLog.warn("disk full: removed delivered copies kept for re-sending to make room",
+                  {{"path", options_.path}, {"removed", std::to_string(kept_before - kept_records_)}});
+        ok = insertHeld(result.seqs);
+        if (!ok) e = db_.last();
+      }
+      const DropPlan plan =
+          ok || !e.full() ? DropPlan{} : planDrop(usage_, records, bytes > want_bytes ? bytes - want_bytes : 0, 0.0);
       if (!plan.empty() && dropPlan(plan, /*thin=*/false)) {
         kLog.warn("disk full: thinned the outbox to make room", {{"path", options_.path}, {"removed", std::to_string(plan.total())}});
         ok = insertHeld(result.seqs);
@@ -325,7 +387,26 @@ Status Outbox::sync() {
 }
 
 void Outbox::enforceLimitsLocked() {
-  const DropPlan plan = planDrop(usage_, options_.max_records, options_.max_bytes);
+  std::uint64_t records = kept_records_, bytes = kept_bytes_;
+  for (const auto& u : usage_) {
+    records += u.records;
+    bytes += u.bytes;
+  }
+  if (records <= options_.max_records && bytes <= options_.max_bytes) return;
+  // Delivered copies go first, so they never cost a record that is still to be sent.
+  if (kept_records_ > 0) {
+    const auto kept_before = kept_records_;
+    const double keep = 1.0 - kEvictHeadroom;
+    if (evictKept(static_cast<std::uint64_t>(static_cast<double>(options_.max_records) * keep),
+                  static_cast<std::uint64_t>(static_cast<double>(options_.max_bytes) * keep))) {
+      kLog.info("outbox over its limits: removed delivered copies kept for re-sending",
+                {{"path", options_.path}, {"removed", std::to_string(kept_before - kept_records_)},
+                 {"still_kept", std::to_string(kept_records_)}});
+    }
+  }
+  // Whatever copies are left fit within the limits (with headroom); without any left this is the plan as before.
+  const auto sub = [](std::uint64_t a, std::uint64_t b) { return a > b ? a - b : 0; };
+  const DropPlan plan = planDrop(usage_, sub(options_.max_records, kept_records_), sub(options_.max_bytes, kept_bytes_));
   if (plan.empty()) return;
   if (dropPlan(plan, /*thin=*/true)) {
     kLog.warn("outbox over its limits: dropped old records",
@@ -427,23 +508,35 @@ std::vector<StoredRecord> Outbox::panics() {
 Status Outbox::published(std::uint64_t epoch, const std::vector<std::uint64_t>& seqs) {
   std::lock_guard lock(mu_);
   if (epoch != epoch_ || !db_) return okStatus();
+  const std::int64_t now = clock_.nowMs();
+  const bool keep = options_.keep_delivered.count() > 0;
+  // Kept rows are stamped with the board time of the ack; with keep_delivered 0 they are deleted as they come.
+  auto& st = keep ? st_.keep_row : st_.delete_row;
   Usage usage = usage_;
+  std::uint64_t kept_records = kept_records_, kept_bytes = kept_bytes_;
   const bool ok = db_.transaction([&] {
     for (auto seq : seqs) {
-      st_.delete_row.bind(1, static_cast<std::int64_t>(seq));
-      int rc = st_.delete_row.step();
-      bool deleted = false;
+      st.bind(1, static_cast<std::int64_t>(seq));
+      if (keep) st.bind(2, now);
+      int rc = st.step();
+      bool done = false;
       if (rc == SQLITE_ROW) {
-        deleted = true;
-        auto& u = usage[static_cast<std::size_t>(st_.delete_row.int64(0))];
+        done = true;
+        const std::uint64_t cost = static_cast<std::uint64_t>(st.int64(1)) + kRowOverhead;
+        auto& u = usage[static_cast<std::size_t>(st.int64(0))];
         --u.records;
-        u.bytes -= std::min<std::uint64_t>(u.bytes, static_cast<std::uint64_t>(st_.delete_row.int64(1)) + kRowOverhead);
-        rc = st_.delete_row.step();
+        u.bytes -= std::min(u.bytes, cost);
+        if (keep) {
+          ++kept_records;
+          kept_bytes += cost;
+        }
+        rc = st.step();
       }
-      st_.delete_row.reset();
+      st.reset();
       if (rc != SQLITE_DONE) return false;
-      if (!deleted) {
-        // A panic (kept until the hub acknowledges it) or a row already gone (dropped, or acknowledged twice).
+      if (!done) {
+        // A panic (kept until the hub acknowledges it) or a row already gone or delivered (dropped, or
+        // acknowledged twice).
         st_.mark_delivered.bind(1, static_cast<std::int64_t>(seq));
         rc = st_.mark_delivered.step();
         st_.mark_delivered.reset();
@@ -455,10 +548,90 @@ Status Outbox::published(std::uint64_t epoch, const std::vector<std::uint64_t>& 
   if (!ok) {
     const auto e = db_.last();
     if (e.corrupt()) corrupt_ = true;
-    return e.error().context("could not remove published records from " + options_.path);
+    return e.error().context("could not mark published records in " + options_.path);
   }
   usage_ = usage;
+  kept_records_ = kept_records;
+  kept_bytes_ = kept_bytes;
+  // Cheap (one indexed DELETE) but not worth doing for every batch.
+  if (now - last_prune_ms_ >= kPruneEveryMs || now < last_prune_ms_) pruneKept(now);
   return okStatus();
+}
+
+bool Outbox::deleteKept(sqlite::Statement& st) {
+  std::uint64_t records = 0, bytes = 0;
+  int rc;
+  while ((rc = st.step()) == SQLITE_ROW) {
+    ++records;
+    bytes += static_cast<std::uint64_t>(st.int64(0)) + kRowOverhead;
+  }
+  st.reset();
+  // The statement is atomic: on an error nothing was deleted.
+  if (rc != SQLITE_DONE) return false;
+  kept_records_ -= std::min(kept_records_, records);
+  kept_bytes_ -= std::min(kept_bytes_, bytes);
+  if (kept_records_ == 0) kept_bytes_ = 0;
+  return records > 0;
+}
+
+void Outbox::pruneKept(std::int64_t now) {
+  last_prune_ms_ = now;
+  if (kept_records_ == 0 || !db_) return;
+  const auto keep = options_.keep_delivered.count();
+  // keep_delivered 0 (changed since these rows were kept): every copy goes.
+  st_.prune_kept.bind(1, keep > 0 ? now - keep : std::numeric_limits<std::int64_t>::max());
+  if (!deleteKept(st_.prune_kept) && db_.last().corrupt()) corrupt_ = true;
+}
+
+bool Outbox::evictKept(std::uint64_t max_records, std::uint64_t max_bytes) {
+  bool any = false;
+  while (kept_records_ > 0) {
+    std::uint64_t records = kept_records_, bytes = kept_bytes_;
+    for (const auto& u : usage_) {
+      records += u.records;
+      bytes += u.bytes;
+    }
+    if (records <= max_records && bytes <= max_bytes) break;
+    const double need_records = records > max_records ? static_cast<double>(records - max_records) : 0.0;
+    const double need_bytes = bytes > max_bytes ? static_cast<double>(bytes - max_bytes) : 0.0;
+    const double avg = static_cast<double>(kept_bytes_) / static_cast<double>(kept_records_);
+    const double want = std::max(need_records, avg > 0 ? std::ceil(need_bytes / avg) : 0.0);
+    const auto n = std::clamp<std::uint64_t>(static_cast<std::uint64_t>(want), 1, kept_records_);
+    st_.evict_kept.bind(1, static_cast<std::int64_t>(n));
+    if (!deleteKept(st_.evict_kept)) break;
+    any = true;
+  }
+  return any;
+}
+
+std::size_t Outbox::redeliver(std::int64_t since_ms) {
+  std::lock_guard lock(mu_);
+  if (!db_ || kept_records_ == 0) return 0;
+  auto& st = st_.redeliver;
+  st.bind(1, since_ms);
+  Usage usage = usage_;
+  std::uint64_t records = 0, bytes = 0;
+  int rc;
+  while ((rc = st.step()) == SQLITE_ROW) {
+    const std::uint64_t cost = static_cast<std::uint64_t>(st.int64(1)) + kRowOverhead;
+    auto& u = usage[static_cast<std::size_t>(st.int64(0))];
+    ++u.records;
+    u.bytes += cost;
+    ++records;
+    bytes += cost;
+  }
+  st.reset();
+  if (rc != SQLITE_DONE) {
+    const auto e = db_.last();
+    if (e.corrupt()) corrupt_ = true;
+    kLog.error("could not mark delivered records for re-sending", {{"path", options_.path}, {"error", e.message}});
+    return 0;
+  }
+  usage_ = usage;
+  kept_records_ -= std::min(kept_records_, records);
+  kept_bytes_ -= std::min(kept_bytes_, bytes);
+  if (kept_records_ == 0) kept_bytes_ = 0;
+  return static_cast<std::size_t>(records);
 }
 
 bool Outbox::panicAcknowledged(std::uint64_t epoch, std::uint64_t seq) {
@@ -506,6 +679,8 @@ OutboxStats Outbox::stats() const {
     s.records += u.records;
     s.bytes += u.bytes;
   }
+  s.delivered_kept = kept_records_;
+  s.delivered_kept_bytes = kept_bytes_;
   s.pending = held_.size();
   s.dropped = dropped_;
   s.last_seq = last_seq_;

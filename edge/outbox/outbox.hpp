@@ -1,15 +1,19 @@
 #pragma once
 // Outbox: the store-and-forward buffer, one SQLite file in WAL mode and the one source of truth for unsent data.
-// Every record is committed here before it is published and deleted only after the broker's PUBACK for the
-// batch that carried it (panics stay, marked delivered, until the hub's PanicAck). Sequence numbers are the
-// table's AUTOINCREMENT ids: strictly increasing, never reused, surviving restarts. The epoch identifies this
-// file; a corrupt file is moved aside (kept) and a fresh one starts a new epoch at seq 1.
+// Every record is committed here before it is published. The broker's PUBACK for the batch that carried it marks
+// the row delivered: panics stay until the hub's PanicAck; ordinary rows stay as delivered copies for
+// keep_delivered, so a hub that lost what the broker had already acknowledged can have it sent again
+// (redeliver()). Copies are never sent on their own and are the first rows removed at the limits. Sequence numbers
+// are the table's AUTOINCREMENT ids: strictly increasing, never reused, surviving restarts. The epoch identifies
+// this file; a corrupt file is moved aside (kept) and a fresh one starts a new epoch at seq 1.
 //
 // Durability: ordinary commits use synchronous=NORMAL (they survive a crash or kill -9 at once, and a power cut
 // after the next sync(), which the agent calls every outbox.sync_interval); panic commits use synchronous=FULL
-// and are on disk before append() returns. A full disk first triggers the drop policy (freed pages are reused);
-// what still does not fit is held in memory (bounded, thinned like the file) and committed when space returns.
+// and are on disk before append() returns. A full disk first removes delivered copies, then triggers the drop
+// policy (freed pages are reused); what still does not fit is held in memory (bounded, thinned like the file) and
+// committed when space returns.
 #include <array>
+#include <chrono>
 #include <cstdint>
 #include <deque>
 #include <memory>
@@ -35,6 +39,8 @@ struct OutboxOptions {
   std::uint64_t max_bytes = 512ull << 20;
   std::size_t max_pending = 10'000;  // records held in memory while the disk is full
   std::int64_t max_page_count = 0;   // 0 = no limit; tests set it to make SQLite report a full disk
+  // How long a delivered ordinary row is kept for a hub's re-send request (0 = deleted at its PUBACK).
+  std::chrono::milliseconds keep_delivered{std::chrono::hours(1)};
 };
 
 // One row. `body` is the serialized Record without seq and epoch (added when a batch is built).
@@ -48,8 +54,10 @@ struct StoredRecord {
 
 struct OutboxStats {
   std::uint64_t epoch = 0;
-  std::uint64_t records = 0;    // rows in the file
+  std::uint64_t records = 0;    // rows in the file still to deliver (and delivered panics awaiting the hub)
   std::uint64_t bytes = 0;      // accounted size of those rows
+  std::uint64_t delivered_kept = 0;        // delivered rows kept for re-sending (not in records)
+  std::uint64_t delivered_kept_bytes = 0;  // accounted size of those rows
   std::uint64_t pending = 0;    // held in memory (disk full)
   std::uint64_t dropped = 0;    // removed by the drop policy since this outbox was created
   std::uint64_t last_seq = 0;
@@ -84,11 +92,16 @@ class Outbox {
 
   // Undelivered rows with seq > after_seq, oldest first, at most `limit` rows and about `max_bytes` of bodies.
   std::vector<StoredRecord> readAfter(std::uint64_t after_seq, std::size_t limit, std::size_t max_bytes);
+  // The given rows (missing ones and delivered copies skipped; a delivered panic is returned, marked delivered).
   std::vector<StoredRecord> read(const std::vector<std::uint64_t>& seqs);
   std::vector<StoredRecord> panics();
-  // The broker acknowledged these seqs of `epoch`: ordinary rows are deleted, panics marked delivered.
-  // A different epoch (the file was replaced meanwhile) is ignored.
+  // The broker acknowledged these seqs of `epoch`: ordinary rows are kept as delivered copies stamped with the
+  // board time (deleted at once when keep_delivered is 0), panics marked delivered. A different epoch (the file
+  // was replaced meanwhile) is ignored. Copies older than keep_delivered are pruned here, every few seconds.
   Status published(std::uint64_t epoch, const std::vector<std::uint64_t>& seqs);
+  // Makes the delivered copies whose PUBACK arrived at or after `since_ms` (board time) undelivered again, so
+  // readAfter() returns them and they are sent again. Returns how many.
+  std::size_t redeliver(std::int64_t since_ms);
   // The hub acknowledged panic (epoch, seq): the row goes. False when no such unacknowledged panic exists.
   bool panicAcknowledged(std::uint64_t epoch, std::uint64_t seq);
 
@@ -116,6 +129,11 @@ class Outbox {
   AppendResult commitHeld(Durability durability);
   bool insertHeld(std::vector<std::uint64_t>& seqs);
   void enforceLimitsLocked();
+  // Removes the oldest delivered copies until the whole file fits `max_records`/`max_bytes` or none is left.
+  bool evictKept(std::uint64_t max_records, std::uint64_t max_bytes);
+  // Runs a DELETE of delivered copies that returns length(body) per row, and accounts for what it removed.
+  bool deleteKept(sqlite::Statement& st);
+  void pruneKept(std::int64_t now);
   bool dropPlan(const DropPlan& plan, bool thin);
   bool deleteRow(std::uint64_t seq);
   void boundHeld();
@@ -127,13 +145,16 @@ class Outbox {
   sqlite::Database db_;
   struct Statements {
     sqlite::Statement insert, read_after, read_one, panics, delete_row, mark_delivered, delete_panic, oldest_unsent,
-        oldest_of_class, set_meta;
+        oldest_of_class, set_meta, keep_row, prune_kept, evict_kept, redeliver;
   };
   mutable Statements st_;  // stats() runs a prepared query from a const method
   std::uint64_t epoch_ = 0;
   std::uint64_t dropped_ = 0;
   std::uint64_t last_seq_ = 0;
-  Usage usage_{};
+  Usage usage_{};                   // rows still to deliver (and delivered panics), per class
+  std::uint64_t kept_records_ = 0;  // delivered copies, outside usage_
+  std::uint64_t kept_bytes_ = 0;
+  std::int64_t last_prune_ms_ = 0;
   std::deque<Held> held_;
   bool healthy_ = true;
   std::string problem_;

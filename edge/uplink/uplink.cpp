@@ -118,10 +118,14 @@ void Uplink::panicRaised() {
   cv_.notify_all();
 }
 
-void Uplink::resync() {
+void Uplink::resync(bool rewind) {
   {
     std::lock_guard lock(mu_);
     birth_requested_ = true;
+    if (rewind) {
+      backlog_cursor_ = 0;
+      ++rewinds_;
+    }
   }
   cv_.notify_all();
 }
@@ -337,7 +341,8 @@ void Uplink::processAcks() {
   std::size_t records = 0;
   for (const auto& b : done) {
     if (auto st = outbox_.published(b.epoch, b.seqs); !st) {
-      kLog.error("could not remove published records (they will be sent again)", {{"error", st.error().message}});
+      kLog.error("could not mark published records delivered (they will be sent again)",
+                 {{"error", st.error().message}});
     }
     records += b.seqs.size();
   }
@@ -426,7 +431,7 @@ bool Uplink::sendLiveRecords() {
 }
 
 bool Uplink::sendBacklog() {
-  std::uint64_t cursor;
+  std::uint64_t cursor, rewinds;
   std::size_t limit;
   {
     std::lock_guard lock(mu_);
@@ -434,6 +439,7 @@ bool Uplink::sendBacklog() {
     const auto backlog_window = std::max<std::size_t>(1, static_cast<std::size_t>(settings_.max_inflight) / 2);
     if (backlog_inflight_ >= backlog_window) return false;
     cursor = backlog_cursor_;
+    rewinds = rewinds_;
     limit = static_cast<std::size_t>(settings_.batch_records);
   }
   const std::uint64_t epoch = outbox_.epoch();
@@ -441,7 +447,7 @@ bool Uplink::sendBacklog() {
   if (rows.empty()) return false;
   {
     std::lock_guard lock(mu_);
-    backlog_cursor_ = rows.back().seq;
+    if (rewinds == rewinds_) backlog_cursor_ = rows.back().seq;
     std::erase_if(rows, [&](const StoredRecord& r) { return r.cls == RecordClass::Panic || inflight_seqs_.count(r.seq); });
   }
   if (rows.empty()) return true;

@@ -5,8 +5,9 @@
 // every panic_resend), then live records (just committed, small non-historical batches), then the backlog
 // oldest-first in batches of batch_records flagged historical. At most max_inflight batches await their
 // PUBACK, and the backlog may hold only half of them, so a panic or the current fix always finds a free slot and
-// at most that many backlog batches are ahead of it on a slow link. A batch's rows leave the outbox only when its
-// PUBACK arrives.
+// at most that many backlog batches are ahead of it on a slow link. A batch's rows count as delivered in the outbox
+// only when its PUBACK arrives; rows the outbox makes undelivered again (a hub's resync with a re-send window) are
+// read again from the start of the backlog.
 //
 // Connection: persistent session (clean start off, session expiry) so the broker queues commands while the
 // vehicle is away; retained birth (ONLINE) on state after each connect, retained last will (LOST), OFFLINE on a
@@ -75,8 +76,9 @@ class Uplink : public std::enable_shared_from_this<Uplink> {
   void sendLive(const std::vector<std::uint64_t>& seqs);
   // A panic was committed: wake the sender now.
   void panicRaised();
-  // Publish the birth again (resync command).
-  void resync();
+  // Publish the birth again (resync command); with `rewind`, also read the backlog again from its start, for rows
+  // Outbox::redeliver() made undelivered again.
+  void resync(bool rewind = false);
   void setConfigHash(const std::string& hash);
   void setPanicResend(std::chrono::milliseconds every);
   void setBatchRecords(int n);
@@ -134,6 +136,7 @@ class Uplink : public std::enable_shared_from_this<Uplink> {
   };
   std::deque<LiveEntry> live_;
   std::uint64_t backlog_cursor_ = 0;
+  std::uint64_t rewinds_ = 0;  // a backlog read that started before a rewind must not move the cursor past it
   std::map<std::uint64_t, std::int64_t> panic_sent_mono_;  // seq -> when last sent
   std::int64_t next_panic_due_ = 0;
   UplinkStatus counters_;

@@ -31,6 +31,8 @@ struct Fixture {
   std::unique_ptr<ConfigUpdater> updater;
   std::vector<v1::DriverMessage> stored;
   int resyncs = 0;
+  std::vector<std::int64_t> resync_windows;  // as passed to the effect
+  std::size_t resent = 0;                    // what the effect reports re-sent
   std::vector<std::pair<std::uint64_t, std::uint64_t>> panic_acks;
   std::int64_t now = 1'800'000'000'000;
   std::unique_ptr<CommandHandler> handler;
@@ -48,7 +50,11 @@ struct Fixture {
           stored.push_back(m);
           return okStatus();
         },
-        [this] { ++resyncs; },
+        [this](std::int64_t window_ms) {
+          ++resyncs;
+          resync_windows.push_back(window_ms);
+          return window_ms > 0 ? resent : 0;
+        },
         [this](std::uint64_t e, std::uint64_t s) {
           panic_acks.emplace_back(e, s);
           return true;
@@ -190,6 +196,7 @@ TEST_CASE("driver messages, resync, ping and panic acks", "[commands]") {
   r.mutable_resync();
   CHECK(fx.run(r)->status() == v1::ACK_STATUS_ACCEPTED);
   CHECK(fx.resyncs == 1);
+  CHECK(fx.resync_windows == std::vector<std::int64_t>{0});
 
   v1::Command p;
   p.set_command_id("p-1");
@@ -204,6 +211,36 @@ TEST_CASE("driver messages, resync, ping and panic acks", "[commands]") {
   a.mutable_panic_ack()->set_seq(3);
   CHECK_FALSE(fx.run(a));  // an answer itself: no ack
   CHECK(fx.panic_acks == std::vector<std::pair<std::uint64_t, std::uint64_t>>{{9, 3}});
+}
+
+TEST_CASE("a resync with a re-send window passes it on and says how many records are re-sent", "[commands]") {
+  Fixture fx;
+  fx.resent = 42;
+  v1::Command r;
+  r.set_command_id("r-2");
+  r.mutable_resync()->set_resend_window_ms(600'000);
+  auto ack = fx.run(r);
+  REQUIRE(ack);
+  CHECK(ack->status() == v1::ACK_STATUS_ACCEPTED);
+  CHECK_THAT(ack->detail(), Catch::Contains("42 records re-sent"));
+  CHECK(fx.resync_windows == std::vector<std::int64_t>{600'000});
+
+  SECTION("a negative window counts as none: birth and health only") {
+    r.set_command_id("r-3");
+    r.mutable_resync()->set_resend_window_ms(-5);
+    ack = fx.run(r);
+    REQUIRE(ack);
+    CHECK(ack->status() == v1::ACK_STATUS_ACCEPTED);
+    CHECK(fx.resync_windows.back() == 0);
+    CHECK_THAT(ack->detail(), !Catch::Contains("re-sent"));
+  }
+  SECTION("one record is one record") {
+    fx.resent = 1;
+    r.set_command_id("r-4");
+    ack = fx.run(r);
+    REQUIRE(ack);
+    CHECK_THAT(ack->detail(), Catch::Contains("1 record re-sent"));
+  }
 }
 
 TEST_CASE("override values render as typed TOML and read back", "[config]") {

@@ -262,3 +262,247 @@ TEST_CASE("records held in memory are bounded, positions thinned first", "[outbo
   CHECK(r.seqs.size() == 100);
   CHECK(ob->panics().size() == 1);  // the panic was never a candidate
 }
+
+TEST_CASE("published records are kept as delivered copies, out of the drain, until keep_delivered", "[outbox][kept]") {
+  TempDir dir;
+  ManualClock clock;
+  const std::int64_t t0 = clock.nowMs();
+  auto ob = openAt(dir.file("o.db"), clock);
+  for (int i = 0; i < 5; ++i) ob->append({position(i)});
+  clock.advance(1000);
+  ob->append({position(5)});
+  REQUIRE(ob->published(ob->epoch(), {1, 2, 3}).ok());
+  // Nothing changes for the drain: the copies are neither read nor counted as unsent.
+  CHECK(seqsOf(ob->readAfter(0, 100, 1 << 20)) == std::vector<std::uint64_t>{4, 5, 6});
+  auto st = ob->stats();
+  CHECK(st.records == 3);
+  CHECK(st.delivered_kept == 3);
+  CHECK(st.delivered_kept_bytes > 3 * Outbox::kRowOverhead);
+  CHECK(st.oldest_unsent_ms == t0);
+  CHECK(ob->read({1, 2, 3, 4}).size() == 1);  // copies are not read either
+  // An acknowledgement that arrives twice changes nothing.
+  REQUIRE(ob->published(ob->epoch(), {2}).ok());
+  CHECK(ob->stats().delivered_kept == 3);
+
+  SECTION("copies older than keep_delivered are pruned, younger ones stay") {
+    clock.advance(30 * 60'000);
+    REQUIRE(ob->published(ob->epoch(), {4}).ok());  // delivered 30 minutes after 1-3
+    clock.advance(31 * 60'000);                       // 1-3: 61 minutes ago; 4: 31 minutes ago
+    REQUIRE(ob->published(ob->epoch(), {5}).ok());
+    CHECK(ob->stats().delivered_kept == 2);
+    CHECK(seqsOf(ob->readAfter(0, 100, 1 << 20)) == std::vector<std::uint64_t>{6});
+    CHECK(ob->stats().records == 1);
+    CHECK(ob->redeliver(0) == 2);
+    CHECK(seqsOf(ob->readAfter(0, 100, 1 << 20)) == std::vector<std::uint64_t>{4, 5, 6});
+  }
+  SECTION("the copies survive a restart, and opening prunes the expired ones") {
+    ob.reset();
+    auto again = openAt(dir.file("o.db"), clock);
+    CHECK(again->stats().delivered_kept == 3);
+    CHECK(again->stats().records == 3);
+    CHECK(seqsOf(again->readAfter(0, 100, 1 << 20)) == std::vector<std::uint64_t>{4, 5, 6});
+    again.reset();
+    clock.advance(2 * 3'600'000);
+    again = openAt(dir.file("o.db"), clock);
+    CHECK(again->stats().delivered_kept == 0);
+    CHECK(again->redeliver(0) == 0);
+    CHECK(again->stats().records == 3);
+  }
+  SECTION("with keep_delivered 0 acknowledged rows are deleted at once, and older copies go at the next open") {
+    ob.reset();
+    OutboxOptions o;
+    o.keep_delivered = std::chrono::milliseconds(0);
+    auto again = openAt(dir.file("o.db"), clock, o);
+    CHECK(again->stats().delivered_kept == 0);
+    REQUIRE(again->published(again->epoch(), {4, 5}).ok());
+    CHECK(again->stats().delivered_kept == 0);
+    CHECK(again->redeliver(0) == 0);
+    CHECK(seqsOf(again->readAfter(0, 100, 1 << 20)) == std::vector<std::uint64_t>{6});
+  }
+}
+
+TEST_CASE("redeliver makes exactly the copies acknowledged in the window unsent again", "[outbox][kept]") {
+  TempDir dir;
+  ManualClock clock;
+  auto ob = openAt(dir.file("o.db"), clock);
+  std::vector<v1::Record> recs;
+  for (int i = 0; i < 10; ++i) recs.push_back(position(i));
+  ob->append(std::move(recs));
+  const auto p = ob->append({panic()}, Durability::Immediate);
+  REQUIRE(p.seqs == std::vector<std::uint64_t>{11});
+  REQUIRE(ob->published(ob->epoch(), {1, 2, 3}).ok());
+  clock.advance(10 * 60'000);
+  const std::int64_t second = clock.nowMs();
+  REQUIRE(ob->published(ob->epoch(), {4, 5, 6, 11}).ok());
+  clock.advance(10 * 60'000);
+  REQUIRE(ob->published(ob->epoch(), {7}).ok());
+  REQUIRE(ob->readAfter(0, 100, 1 << 20).size() == 3);  // 8, 9, 10
+
+  // The window starts exactly at the second batch's ack: 4-7 come back, 1-3 stay delivered, the panic is not a copy.
+  CHECK(ob->redeliver(second) == 4);
+  const auto rows = ob->readAfter(0, 100, 1 << 20);
+  CHECK(seqsOf(rows) == std::vector<std::uint64_t>{4, 5, 6, 7, 8, 9, 10});
+  for (const auto& r : rows) CHECK_FALSE(r.delivered);
+  auto st = ob->stats();
+  CHECK(st.delivered_kept == 3);
+  CHECK(st.records == 8);  // 4-10 and the delivered panic
+  CHECK(ob->panics().size() == 1);
+  CHECK(ob->panics()[0].delivered);
+  // Nothing twice: the same window again finds nothing more.
+  CHECK(ob->redeliver(second) == 0);
+
+  SECTION("sent again, they are kept again, and a window older than every copy covers them all") {
+    REQUIRE(ob->published(ob->epoch(), {4, 5, 6, 7, 8, 9, 10}).ok());
+    CHECK(ob->stats().delivered_kept == 10);
+    CHECK(ob->readAfter(0, 100, 1 << 20).empty());
+    CHECK(ob->redeliver(0) == 10);
+    CHECK(ob->readAfter(0, 100, 1 << 20).size() == 10);
+    CHECK(ob->stats().delivered_kept == 0);
+  }
+  SECTION("a window in the future finds nothing") {
+    CHECK(ob->redeliver(clock.nowMs() + 1) == 0);
+    CHECK(ob->stats().delivered_kept == 3);
+  }
+}
+
+TEST_CASE("at the limits delivered copies go first, before any record still to send", "[outbox][kept][drop]") {
+  TempDir dir;
+  ManualClock clock;
+  OutboxOptions o;
+  o.max_records = 100;
+  auto ob = openAt(dir.file("o.db"), clock, o);
+  std::vector<v1::Record> recs;
+  for (int i = 0; i < 90; ++i) recs.push_back(position(i));
+  ob->append(std::move(recs));
+  std::vector<std::uint64_t> all(90);
+  for (std::uint64_t i = 0; i < 90; ++i) all[i] = i + 1;
+  REQUIRE(ob->published(ob->epoch(), all).ok());
+  REQUIRE(ob->stats().delivered_kept == 90);
+
+  // 50 new records would make 140 rows: each time the file goes over the limit the oldest copies go, 5 % below
+  // it; nothing still to send is touched.
+  for (int i = 0; i < 50; ++i) ob->append({position(100 + i)});
+  auto st = ob->stats();
+  CHECK(st.dropped == 0);
+  CHECK(st.records == 50);
+  CHECK(st.records + st.delivered_kept <= 100);
+  CHECK(st.delivered_kept >= 40);
+  CHECK(seqsOf(ob->readAfter(0, 1000, 1 << 30)).size() == 50);
+
+  SECTION("the copies left are the newest") {
+    const auto kept = st.delivered_kept;
+    REQUIRE(ob->redeliver(0) == kept);
+    std::vector<std::uint64_t> expected;
+    for (std::uint64_t seq = 91 - kept; seq <= 140; ++seq) expected.push_back(seq);
+    CHECK(seqsOf(ob->readAfter(0, 1000, 1 << 30)) == expected);
+  }
+
+  SECTION("once no copy is left the drop policy thins unsent positions as before") {
+    for (int i = 0; i < 60; ++i) ob->append({position(200 + i)});
+    st = ob->stats();
+    CHECK(st.delivered_kept == 0);
+    CHECK(st.dropped > 0);
+    CHECK(st.records <= 100);
+  }
+  SECTION("the byte limit evicts copies the same way") {
+    const auto bytes = ob->stats().bytes;
+    ob->setLimits(1000, bytes + 10 * Outbox::kRowOverhead);
+    st = ob->stats();
+    CHECK(st.dropped == 0);
+    CHECK(st.records == 50);
+    CHECK(st.bytes + st.delivered_kept_bytes <= bytes + 10 * Outbox::kRowOverhead);
+    CHECK(st.delivered_kept < 10);
+  }
+}
+
+TEST_CASE("a full disk takes delivered copies before records still to send", "[outbox][kept][diskfull]") {
+  TempDir dir;
+  ManualClock clock;
+  OutboxOptions o;
+  o.max_page_count = 16;  // a 64 KiB database
+  auto ob = openAt(dir.file("o.db"), clock, o);
+  // Delivered as fast as recorded: the file fills with copies, and every new record still finds room.
+  for (int i = 0; i < 3000; ++i) {
+    auto r = ob->append({position(i)});
+    REQUIRE(r.seqs.size() == 1);
+    REQUIRE(ob->published(ob->epoch(), r.seqs).ok());
+  }
+  auto st = ob->stats();
+  CHECK(st.dropped == 0);
+  CHECK(st.healthy);
+  CHECK(st.delivered_kept > 0);
+  CHECK(st.delivered_kept < 3000);
+  // Then an outage: what is recorded now is kept whole while copies are there to give way.
+  std::vector<std::uint64_t> unsent;
+  for (int i = 0; i < 100; ++i) unsent.push_back(ob->append({position(5000 + i)}).seqs.at(0));
+  st = ob->stats();
+  CHECK(st.dropped == 0);
+  CHECK(st.healthy);
+  CHECK(seqsOf(ob->readAfter(0, 1000, 1 << 30)) == unsent);
+}
+
+TEST_CASE("an outbox written before delivered copies were kept opens, upgrades and works", "[outbox][kept][upgrade]") {
+  TempDir dir;
+  ManualClock clock;
+  const auto path = dir.file("o.db");
+  {
+    // The schema and contents as the earlier agent left them: one position delivered and deleted, two waiting,
+    // one delivered panic awaiting the hub.
+    sqlite3* db = nullptr;
+    REQUIRE(sqlite3_open(path.c_str(), &db) == SQLITE_OK);
+    const std::string body = position(7).SerializeAsString();
+    const std::string pbody = panic().SerializeAsString();
+    std::string sql = R"sql(
+      PRAGMA journal_mode=WAL;
+      CREATE TABLE meta(key TEXT PRIMARY KEY, value INTEGER NOT NULL) WITHOUT ROWID;
+      CREATE TABLE records(
+        seq INTEGER PRIMARY KEY AUTOINCREMENT,
+        cls INTEGER NOT NULL,
+        created_ms INTEGER NOT NULL,
+        delivered INTEGER NOT NULL DEFAULT 0,
+        body BLOB NOT NULL);
+      CREATE INDEX records_panic ON records(seq) WHERE cls = 0;
+      INSERT INTO meta(key, value) VALUES('epoch', 4242), ('created_ms', 1), ('dropped', 3);
+    )sql";
+    REQUIRE(sqlite3_exec(db, sql.c_str(), nullptr, nullptr, nullptr) == SQLITE_OK);
+    sqlite3_stmt* ins = nullptr;
+    REQUIRE(sqlite3_prepare_v2(db, "INSERT INTO records(cls, created_ms, delivered, body) VALUES(?1, ?2, ?3, ?4)", -1,
+                               &ins, nullptr) == SQLITE_OK);
+    const struct {
+      int cls, delivered;
+      const std::string* body;
+    } rows[] = {{4, 0, &body}, {4, 0, &body}, {0, 1, &pbody}, {4, 0, &body}};
+    for (const auto& r : rows) {
+      sqlite3_bind_int(ins, 1, r.cls);
+      sqlite3_bind_int64(ins, 2, 1'700'000'000'000);
+      sqlite3_bind_int(ins, 3, r.delivered);
+      sqlite3_bind_blob(ins, 4, r.body->data(), static_cast<int>(r.body->size()), SQLITE_TRANSIENT);
+      REQUIRE(sqlite3_step(ins) == SQLITE_DONE);
+      sqlite3_reset(ins);
+    }
+    sqlite3_finalize(ins);
+    REQUIRE(sqlite3_exec(db, "DELETE FROM records WHERE seq = 1", nullptr, nullptr, nullptr) == SQLITE_OK);
+    sqlite3_close(db);
+  }
+  auto ob = openAt(path, clock);
+  CHECK(ob->movedAside().empty());
+  CHECK(ob->epoch() == 4242);
+  auto st = ob->stats();
+  CHECK(st.records == 3);
+  CHECK(st.delivered_kept == 0);
+  CHECK(st.dropped == 3);
+  CHECK(st.last_seq == 4);
+  CHECK(seqsOf(ob->readAfter(0, 100, 1 << 20)) == std::vector<std::uint64_t>{2, 4});
+  CHECK(ob->panics().size() == 1);
+  REQUIRE(ob->published(ob->epoch(), {2}).ok());
+  CHECK(ob->stats().delivered_kept == 1);
+  CHECK(ob->append({position(8)}).seqs == std::vector<std::uint64_t>{5});
+  CHECK(ob->redeliver(0) == 1);
+  CHECK(seqsOf(ob->readAfter(0, 100, 1 << 20)) == std::vector<std::uint64_t>{2, 4, 5});
+  SECTION("and opens again as it is") {
+    ob.reset();
+    auto again = openAt(path, clock);
+    CHECK(again->epoch() == 4242);
+    CHECK(seqsOf(again->readAfter(0, 100, 1 << 20)) == std::vector<std::uint64_t>{2, 4, 5});
+  }
+}
