@@ -63,6 +63,7 @@ config::Schema hubSchema() {
   s.add({"health.ingest_error_rate_max", Type::Double, "0.05", "hub health alert when more of the last minute's messages are rejected", config::inRange(0, 1)});
   // [ingest]
   s.add({"ingest.queue_max", Type::Int, "20000", "MQTT messages waiting for processing at most (back-pressure beyond)", config::inRange(100, 10000000)});
+  s.add({"ingest.recovery_period", Type::Duration, "1h", "after an unclean stop, vehicles heard within this time of the start are asked to re-send what the broker confirmed since shortly before the stop (keep it within the edges' outbox.keep_delivered); 0s = off", config::durationRange("0s", "7d")});
   s.add({"ingest.publish_live", Type::Bool, "false", "also publish accepted live positions on fl/v1/{fleet}/live (QoS 0)"});
   // [web]
   s.add({"web.address", Type::String, "127.0.0.1", "HTTP/WebSocket listen address", config::nonEmpty()});
@@ -82,7 +83,7 @@ config::Schema hubSchema() {
   s.add({"web.history_events", Type::Int, "1000", "recent live events kept in memory per fleet for resuming clients", config::inRange(16, 1000000)});
   s.add({"web.idle_timeout", Type::Duration, "30s", "a WebSocket peer silent this long (no data, no pong) is dropped; pings go out at half of it", config::durationRange("2s", "1h")});
   s.add({"web.client_conflate_after", Type::Int, "64", "queued messages after which a lagging client gets only the latest position per vehicle", config::inRange(1, 1000000)});
-  s.add({"web.client_queue_max", Type::Int, "16384", "queued messages after which a client that does not keep up is disconnected (it resumes from its offset)", config::inRange(16, 10000000)});
+  s.add({"web.client_queue_max", Type::Int, "16384", "alerts, status changes and other messages that cannot be conflated queued for a client before it is disconnected (it resumes from its offset); a lagging client's latest position and route progress per vehicle do not count, up to 4x this many", config::inRange(16, 10000000)});
   s.add({"web.resume_max_events", Type::Int, "50000", "events replayed to one reconnecting client at most; further behind gets \"resync\"", config::inRange(1, 10000000)});
   s.add({"web.request_max", Type::Size, "64KiB", "largest HTTP request body accepted", config::inRange(1024, 64 * 1024 * 1024)});
   // [log]
@@ -119,7 +120,8 @@ HubSettings hubSettings(const config::Config& c) {
   s.rules = {c.duration("rules.history_window"), static_cast<int>(c.integer("rules.history_max_records"))};
   s.health = {c.duration("health.broker_down_after"), c.duration("health.store_latency_max"),
               c.number("health.ingest_error_rate_max")};
-  s.ingest = {static_cast<int>(c.integer("ingest.queue_max")), c.flag("ingest.publish_live")};
+  s.ingest = {static_cast<int>(c.integer("ingest.queue_max")), c.flag("ingest.publish_live"),
+              c.duration("ingest.recovery_period")};
   return s;
 }
 

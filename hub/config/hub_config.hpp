@@ -60,6 +60,7 @@ struct HubSettings {
   struct Ingest {
     int queue_max;       // MQTT messages waiting for the core thread at most (back-pressure beyond)
     bool publish_live;   // also publish accepted live positions on fl/v1/{fleet}/live
+    std::chrono::milliseconds recovery_period;  // after an unclean stop: how long vehicles are asked to re-send
   } ingest;
 };
 

@@ -17,6 +17,7 @@
 #include "hub/core/bounded_queue.hpp"
 #include "hub/core/core_parts.hpp"
 #include "hub/ingest/broker_link.hpp"
+#include "hub/ingest/crash_recovery.hpp"
 #include "hub/ingest/record_deduper.hpp"
 #include "hub/ingest/uplink_validator.hpp"
 #include "hub/notify/webhook_notifier.hpp"
@@ -30,6 +31,7 @@ namespace {
 
 using nlohmann::json;
 const log::Logger kLog("hub.core");
+const char* const kAliveKey = "hub.alive";  // settings row (fleet "") holding the crash-recovery marker
 
 // One unit of work for the core thread: a message from the broker, or a task (admin call from a front end).
 struct Inbound {
@@ -75,6 +77,7 @@ struct HubCore::Impl final : CoreEffects, AdminHandler, HealthSource {
   void onState(const topics::Parsed& t, const mqtt::message& m, std::int64_t now);
   void onAdmin(const topics::Parsed& t, const mqtt::message& m);
   void onPanic(state::VehicleView& view, const v1::Record& r, const std::string& device);
+  void askToResend(const std::string& fleet, const std::string& vehicle, std::int64_t now);
   void finishVehicles(std::int64_t now);
   void tick(std::int64_t now);
   void reject(const std::string& reason, const std::string& topic, const std::string& detail, std::int64_t now);
@@ -113,6 +116,7 @@ struct HubCore::Impl final : CoreEffects, AdminHandler, HealthSource {
   admin::CommandTracker commands;
   std::unique_ptr<store::SqliteStore> store;
   std::unique_ptr<ingest::RecordDeduper> dedupe;
+  std::unique_ptr<ingest::CrashRecovery> recovery;
   std::unique_ptr<admin::AdminService> admin_service;
   std::unique_ptr<notify::WebhookNotifier> webhooks;
   std::unique_ptr<ingest::BrokerLink> broker;
@@ -161,6 +165,8 @@ struct HubCore::Impl final : CoreEffects, AdminHandler, HealthSource {
   metrics::Counter& m_messages = counter("fleetlink_hub_ingest_messages_total", "MQTT messages received", {});
   metrics::Gauge& m_queue = metrics::global().gauge("fleetlink_hub_ingest_queue_depth", "messages waiting for the core thread");
   metrics::Histogram& m_batch = metrics::global().histogram("fleetlink_hub_core_batch_seconds", "processing time of one core batch");
+  metrics::Counter& m_recovery_resyncs = counter("fleetlink_hub_recovery_resyncs_total",
+                                                 "vehicles asked to re-send after an unclean stop", {});
   metrics::Gauge& m_alerts_active = metrics::global().gauge("fleetlink_hub_alerts_active", "open or acknowledged alerts");
 };
 
@@ -261,8 +267,13 @@ Status HubCore::Impl::restore() {
   for (const auto& c : *cmds) commands.restore(c);
   auto sets = store->settings();
   if (!sets) return sets.error().context("could not reload settings");
+  std::optional<ingest::CrashRecovery::Marker> marker;
   for (const auto& s : *sets) {
-    if (s.key == "rules") {
+    if (s.fleet.empty() && s.key == kAliveKey) {
+      marker = ingest::CrashRecovery::decode(s.value);
+      if (!marker) kLog.warn("unreadable liveness marker; assuming an unclean stop", {{"value", s.value.substr(0, 100)}});
+      if (!marker) marker = ingest::CrashRecovery::Marker{clock.nowMs(), false};
+    } else if (s.key == "rules") {
       auto j = json::parse(s.value, nullptr, false);
       if (j.is_discarded()) continue;
       if (auto r = book.restore(s.fleet, j); !r)
@@ -271,6 +282,14 @@ Status HubCore::Impl::restore() {
       routes.setPaused(s.fleet, s.value == "true");
     }
   }
+  ingest::CrashRecovery::Options ro;
+  ro.period_ms = settings.ingest.recovery_period.count();
+  recovery = std::make_unique<ingest::CrashRecovery>(ro, marker, clock.nowMs());
+  if (recovery->recovering())
+    kLog.warn("the last run did not stop cleanly; vehicles will be asked to re-send what the broker confirmed since",
+              {{"since_ms", std::to_string(recovery->since_ms())},
+               {"for", std::to_string(ro.period_ms / 1000) + "s"}});
+  if (auto m = recovery->heartbeat(clock.nowMs())) store->putSetting({"", kAliveKey, ingest::CrashRecovery::encode(*m)});
   kLog.info("state reloaded", {{"open_alerts", std::to_string(open->size())}, {"routes", std::to_string(rts->size())},
                                {"open_commands", std::to_string(commands.open())}});
   return okStatus();
@@ -285,7 +304,11 @@ void HubCore::Impl::stop() {
     core_thread.join();
   }
   if (webhooks) webhooks->stop();
-  if (store) store->stop();
+  if (store) {
+    // Everything received has been processed and is queued for the store, which commits it before stopping.
+    if (recovery) store->putSetting({"", kAliveKey, ingest::CrashRecovery::encode(ingest::CrashRecovery::cleanStop(clock.nowMs()))});
+    store->stop();
+  }
   kLog.info("hub stopped", {{"instance", settings.instance}});
 }
 
@@ -390,6 +413,7 @@ void HubCore::Impl::onUplink(const topics::Parsed& t, const mqtt::message& m, st
     m_records_rejected.inc();
     reject("record_" + r.reason, m.get_topic(), "seq " + std::to_string(r.seq) + ": " + r.detail, now);
   }
+  askToResend(t.fleet, t.vehicle, now);
   auto& view = vehicles.touch(t.fleet, t.vehicle);
   vehicles.heard(view, now);
   view.device = v->device;
@@ -562,6 +586,7 @@ void HubCore::Impl::onState(const topics::Parsed& t, const mqtt::message& m, std
     reject("state", m.get_topic(), s.error().message, now);
     return;
   }
+  askToResend(t.fleet, t.vehicle, now);
   auto& view = vehicles.touch(t.fleet, t.vehicle);
   vehicles.connectionChanged(view, s->connection(), now);
   static const char* kNames[] = {"unspecified", "online", "offline", "lost"};
@@ -657,6 +682,7 @@ void HubCore::Impl::statusChanged(state::VehicleView& v, std::int64_t now) {
 }
 
 void HubCore::Impl::tick(std::int64_t now) {
+  if (auto m = recovery->heartbeat(now)) store->putSetting({"", kAliveKey, ingest::CrashRecovery::encode(*m)});
   vehicles.updateStatus(now, [&](state::VehicleView& v) { statusChanged(v, now); });
   std::uint64_t online = 0;
   vehicles.forEach([&](state::VehicleView& v) {
@@ -752,6 +778,19 @@ store::CommandRow HubCore::Impl::sendCommand(const std::string& fleet, const std
   auto row = commands.issue(fleet, vehicle, kind, cmd, online, clock.nowMs());
   store->putCommand(row);
   return row;
+}
+
+void HubCore::Impl::askToResend(const std::string& fleet, const std::string& vehicle, std::int64_t now) {
+  const auto window = recovery->windowFor(fleet, vehicle, now);
+  if (!window) return;
+  v1::Command cmd;
+  cmd.mutable_resync()->set_resend_window_ms(*window);
+  cmd.set_expires_at_ms(now + settings.ingest.recovery_period.count());
+  cmd.set_issued_by("hub");
+  sendCommand(fleet, vehicle, "resync", std::move(cmd));
+  m_recovery_resyncs.inc();
+  kLog.info("asked a vehicle to re-send after an unclean stop",
+            {{"fleet", fleet}, {"vehicle", vehicle}, {"window_ms", std::to_string(*window)}});
 }
 
 void HubCore::Impl::routeChanged(routes::RouteMonitor& route) {

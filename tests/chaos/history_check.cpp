@@ -53,7 +53,7 @@ EdgeLedger readOutbox(const std::string& path, const std::string& device) {
   });
   query(db.get(), path, "SELECT seq FROM sqlite_sequence WHERE name = 'records'",
         [&](sqlite3_stmt* st) { l.last_seq = u64(st, 0); });
-  query(db.get(), path, "SELECT COUNT(*) FROM records", [&](sqlite3_stmt* st) { l.unsent = u64(st, 0); });
+  query(db.get(), path, "SELECT COUNT(*) FROM records WHERE delivered_ms IS NULL", [&](sqlite3_stmt* st) { l.unsent = u64(st, 0); });
   return l;
 }
 

@@ -17,7 +17,7 @@ struct EdgeLedger {
   std::uint64_t epoch = 0;
   std::uint64_t last_seq = 0;
   std::uint64_t dropped = 0;
-  std::uint64_t unsent = 0;  // rows still in the outbox (panics waiting for their ack stay here)
+  std::uint64_t unsent = 0;  // rows still to deliver (panics waiting for their ack stay; delivered copies kept for re-sending do not count)
 };
 EdgeLedger readOutbox(const std::string& outbox_path, const std::string& device);
 
