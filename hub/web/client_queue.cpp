@@ -3,7 +3,10 @@
 namespace fleetlink::hub::web {
 
 ClientQueue::ClientQueue(std::size_t conflate_after, std::size_t max_items)
-    : conflate_after_(conflate_after), max_items_(max_items) {}
+    : conflate_after_(conflate_after),
+      max_items_(max_items),
+      // conflate_after: states queued before the client started lagging may repeat a vehicle.
+      max_states_(conflate_after + kStatesPerItem * max_items) {}
 
 std::string ClientQueue::keyOf(const StreamEvent& e) {
   std::string k;
@@ -19,44 +22,60 @@ std::string ClientQueue::keyOf(const StreamEvent& e) {
 void ClientQueue::buildIndex() {
   latest_ = std::make_unique<std::unordered_map<std::string, std::size_t>>();
   for (std::size_t i = head_; i < items_.size(); ++i)
-    if (items_[i] && conflatable(*items_[i])) (*latest_)[keyOf(*items_[i])] = i;
+    if (items_[i].event && conflatable(*items_[i].event)) (*latest_)[keyOf(*items_[i].event)] = i;
 }
 
 ClientQueue::Push ClientQueue::push(EventPtr e, bool conflate) {
-  if (conflate && live_ >= conflate_after_ && conflatable(*e)) {
+  const bool counts = !conflate || !conflatable(*e);
+  if (!counts && live_ >= conflate_after_) {
     if (!latest_) buildIndex();
     auto [it, inserted] = latest_->try_emplace(keyOf(*e), items_.size());
     if (!inserted) {
       // The older state is superseded: drop it from its place and queue the newer one at the end, so offsets
       // still reach the client in increasing order.
-      items_[it->second] = nullptr;
+      auto& old = items_[it->second];
+      if (old.counted) --counted_;  // a replayed state: the live one now stands for it
+      old = Slot{};
       it->second = items_.size();
-      items_.push_back(std::move(e));
-      if (items_.size() - head_ > 2 * max_items_ + 64) compact();
+      items_.push_back({std::move(e), false});
+      if (items_.size() - head_ > 2 * live_ + 64) compact();
       return Push::Conflated;
     }
-    if (live_ >= max_items_) {
+    // A vehicle not queued yet: bounded by the fleet, and by max_states_ should the fleet not bound it.
+    if (live_ - counted_ >= max_states_) {
       latest_->erase(it);
       return Push::Overflow;
     }
+    items_.push_back({std::move(e), false});
+    ++live_;
+    return Push::Queued;
   }
-  if (live_ >= max_items_) return Push::Overflow;
+  if (counts && counted_ >= max_items_) return Push::Overflow;
   if (latest_ && conflatable(*e)) (*latest_)[keyOf(*e)] = items_.size();
-  items_.push_back(std::move(e));
+  items_.push_back({std::move(e), counts});
   ++live_;
+  if (counts) ++counted_;
   return Push::Queued;
 }
 
 void ClientQueue::take(std::size_t max_bytes, std::vector<EventPtr>& out) {
   std::size_t bytes = 0;
   while (head_ < items_.size() && (bytes < max_bytes || bytes == 0)) {
-    auto& e = items_[head_++];
-    if (!e) continue;
-    bytes += e->json.size();
-    out.push_back(std::move(e));
+    const std::size_t at = head_++;
+    auto& s = items_[at];
+    if (!s.event) continue;
+    // Keep the index instead of rebuilding it on the next push: a lagging client's queue may hold a whole
+    // fleet, and the fan-out thread waits for that rebuild.
+    if (latest_ && conflatable(*s.event)) {
+      if (auto it = latest_->find(keyOf(*s.event)); it != latest_->end() && it->second == at)
+        latest_->erase(it);
+    }
+    bytes += s.event->json.size();
+    if (s.counted) --counted_;
+    out.push_back(std::move(s.event));
     --live_;
   }
-  latest_.reset();  // indices move; rebuilt on the next push that needs it
+  if (live_ < conflate_after_) latest_.reset();  // keeping up again
   if (head_ == items_.size()) {
     items_.clear();
     head_ = 0;
@@ -68,13 +87,19 @@ void ClientQueue::take(std::size_t max_bytes, std::vector<EventPtr>& out) {
 }
 
 void ClientQueue::compact() {
-  std::vector<EventPtr> kept;
+  std::vector<Slot> kept;
   kept.reserve(live_);
-  for (std::size_t i = head_; i < items_.size(); ++i)
-    if (items_[i]) kept.push_back(std::move(items_[i]));
+  // Where each queued slot moves, to update the index without rebuilding its keys.
+  std::vector<std::size_t> moved_to(latest_ ? items_.size() - head_ : 0);
+  for (std::size_t i = head_; i < items_.size(); ++i) {
+    if (!items_[i].event) continue;
+    if (latest_) moved_to[i - head_] = kept.size();
+    kept.push_back(std::move(items_[i]));
+  }
+  if (latest_)
+    for (auto& entry : *latest_) entry.second = moved_to[entry.second - head_];
   items_ = std::move(kept);
   head_ = 0;
-  latest_.reset();
 }
 
 void ClientQueue::clear() {
@@ -82,6 +107,7 @@ void ClientQueue::clear() {
   items_.shrink_to_fit();
   head_ = 0;
   live_ = 0;
+  counted_ = 0;
   latest_.reset();
 }
 

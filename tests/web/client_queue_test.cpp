@@ -1,5 +1,7 @@
 #include <catch2/catch.hpp>
 
+#include <map>
+
 #include "hub/web/client_queue.hpp"
 
 using namespace fleetlink::hub::web;
@@ -78,13 +80,132 @@ TEST_CASE("a client that cannot keep up even with conflation overflows", "[web][
   }
   CHECK(last == ClientQueue::Push::Overflow);
   CHECK(queued == 10);
-  // Positions of vehicles already queued still conflate at the limit; new ones overflow.
-  ClientQueue p(2, 3);
-  p.push(ev(kPosition, "a"));
-  p.push(ev(kPosition, "b"));
-  p.push(ev(kPosition, "c"));
-  CHECK(p.push(ev(kPosition, "a")) == ClientQueue::Push::Conflated);
-  CHECK(p.push(ev(kPosition, "d")) == ClientQueue::Push::Overflow);
+}
+
+TEST_CASE("a lagging client with more vehicles than max_items is not cut off by their positions",
+          "[web][client_queue]") {
+  // A control room watching 50 vehicles (positions and route progress) with room for 20 messages that
+  // cannot be conflated: it lags far behind, yet only its alerts count toward the limit.
+  ClientQueue q(4, 20);
+  const int kVehicles = 50, kRounds = 30;
+  std::map<std::string, std::uint64_t> last_position, last_route;
+  std::vector<std::uint64_t> alerts;
+  for (int r = 0; r < kRounds; ++r) {
+    for (int v = 0; v < kVehicles; ++v) {
+      const auto vehicle = "v" + std::to_string(v);
+      auto p = ev(kPosition, vehicle);
+      last_position[vehicle] = p->offset;
+      CHECK(q.push(p) != ClientQueue::Push::Overflow);
+      if (v % 5 == 0) {
+        auto rp = ev(kRoute, vehicle);
+        last_route[vehicle] = rp->offset;
+        CHECK(q.push(rp) != ClientQueue::Push::Overflow);
+      }
+    }
+    if (r % 4 == 0) {  // 8 alerts in all: under the limit
+      auto a = ev(kAlert, "v" + std::to_string(r));
+      alerts.push_back(a->offset);
+      CHECK(q.push(a) == ClientQueue::Push::Queued);
+    }
+  }
+  CHECK(q.size() > 50);
+  CHECK(q.counted() == alerts.size());
+  // One state per vehicle and kind, plus the few queued before it lagged.
+  CHECK(q.size() <= 4 + kVehicles + kVehicles / 5 + alerts.size());
+
+  auto got = drain(q);
+  std::uint64_t prev = 0;
+  std::vector<std::uint64_t> got_alerts;
+  std::map<std::string, std::uint64_t> seen_position, seen_route;
+  for (const auto& e : got) {
+    CHECK(e->offset > prev);  // positions and alerts in the order they happened
+    prev = e->offset;
+    if (e->kind == kAlert) got_alerts.push_back(e->offset);
+    if (e->kind == kPosition) seen_position[e->vehicle] = e->offset;
+    if (e->kind == kRoute) seen_route[e->vehicle] = e->offset;
+  }
+  CHECK(got_alerts == alerts);
+  CHECK(seen_position == last_position);
+  CHECK(seen_route == last_route);
+  CHECK(q.counted() == 0);
+}
+
+TEST_CASE("alerts beyond max_items cut off a lagging client, whatever its positions", "[web][client_queue]") {
+  ClientQueue q(4, 20);
+  for (int v = 0; v < 50; ++v)
+    REQUIRE(q.push(ev(kPosition, "v" + std::to_string(v))) == ClientQueue::Push::Queued);
+  int queued = 0;
+  ClientQueue::Push last = ClientQueue::Push::Queued;
+  for (int i = 0; i < 50 && last != ClientQueue::Push::Overflow; ++i) {
+    last = q.push(ev(kAlert, "v1"));
+    if (last == ClientQueue::Push::Queued) ++queued;
+    CHECK(q.push(ev(kPosition, "v" + std::to_string(i))) == ClientQueue::Push::Conflated);
+  }
+  CHECK(last == ClientQueue::Push::Overflow);
+  CHECK(queued == 20);
+  CHECK(q.counted() == 20);
+
+  SECTION("status changes and control messages count like alerts") {
+    ClientQueue s(4, 10);
+    for (int i = 0; i < 5; ++i)
+      CHECK(s.push(ev(kStatus, "v" + std::to_string(i))) == ClientQueue::Push::Queued);
+    for (int i = 0; i < 5; ++i) CHECK(s.push(ev(0, "")) == ClientQueue::Push::Queued);
+    CHECK(s.push(ev(kStatus, "v0")) == ClientQueue::Push::Overflow);
+  }
+  SECTION("replays count until a newer live state replaces them") {
+    ClientQueue s(2, 3);
+    for (const char* v : {"a", "b", "c"})
+      CHECK(s.push(ev(kPosition, v), /*conflate=*/false) == ClientQueue::Push::Queued);
+    CHECK(s.push(ev(kPosition, "d"), /*conflate=*/false) == ClientQueue::Push::Overflow);
+    CHECK(s.push(ev(kPosition, "a")) == ClientQueue::Push::Conflated);
+    CHECK(s.counted() == 2);
+    CHECK(s.push(ev(kAlert, "a")) == ClientQueue::Push::Queued);
+    CHECK(s.push(ev(kAlert, "a")) == ClientQueue::Push::Overflow);
+  }
+}
+
+TEST_CASE("a lagging client holding more vehicle states than the safeguard allows is cut off",
+          "[web][client_queue]") {
+  ClientQueue q(2, 3);
+  const std::size_t cap = 2 + ClientQueue::kStatesPerItem * 3;
+  for (std::size_t v = 0; v < cap; ++v)
+    REQUIRE(q.push(ev(kPosition, "v" + std::to_string(v))) == ClientQueue::Push::Queued);
+  CHECK(q.push(ev(kPosition, "v0")) == ClientQueue::Push::Conflated);
+  CHECK(q.push(ev(kPosition, "one-too-many")) == ClientQueue::Push::Overflow);
+  CHECK(q.push(ev(kAlert, "v0")) == ClientQueue::Push::Queued);
+}
+
+TEST_CASE("a lagging client read in small batches still gets each vehicle's latest state once",
+          "[web][client_queue]") {
+  // Reads between pushes move the queue's head and compact it: the index of queued states must follow.
+  ClientQueue q(8, 16);
+  const int kVehicles = 40;
+  std::map<std::string, std::uint64_t> last_position;
+  std::map<std::string, std::uint64_t> seen;
+  std::uint64_t prev = 0;
+  std::vector<EventPtr> out;
+  auto read = [&](std::size_t max_bytes) {
+    out.clear();
+    q.take(max_bytes, out);
+    for (const auto& e : out) {
+      CHECK(e->offset > prev);
+      prev = e->offset;
+      if (e->kind == kPosition) seen[e->vehicle] = e->offset;
+    }
+  };
+  for (int r = 0; r < 200; ++r) {
+    for (int v = 0; v < kVehicles; ++v) {
+      const auto vehicle = "v" + std::to_string((v * 7 + r) % kVehicles);
+      auto p = ev(kPosition, vehicle);
+      last_position[vehicle] = p->offset;
+      REQUIRE(q.push(p) != ClientQueue::Push::Overflow);
+    }
+    if (r % 3 == 0) REQUIRE(q.push(ev(kAlert, "v0")) == ClientQueue::Push::Queued);
+    read(static_cast<std::size_t>(30 * (1 + r % 7)));
+    CHECK(q.size() <= static_cast<std::size_t>(8 + kVehicles + 16));
+  }
+  while (!q.empty()) read(1 << 20);
+  CHECK(seen == last_position);
 }
 
 TEST_CASE("take hands out about max_bytes at a time and at least one message", "[web][client_queue]") {
