@@ -1,5 +1,7 @@
 #include "hub/web/client_queue.hpp"
 
+#include <nlohmann/json.hpp>
+
 namespace fleetlink::hub::web {
 
 ClientQueue::ClientQueue(std::size_t conflate_after, std::size_t max_items)
@@ -35,6 +37,7 @@ ClientQueue::Push ClientQueue::push(EventPtr e, bool conflate) {
       // still reach the client in increasing order.
       auto& old = items_[it->second];
       if (old.counted) --counted_;  // a replayed state: the live one now stands for it
+      ++replaced_[old.event->stream];
       old = Slot{};
       it->second = items_.size();
       items_.push_back({std::move(e), false});
@@ -60,6 +63,12 @@ ClientQueue::Push ClientQueue::push(EventPtr e, bool conflate) {
 
 void ClientQueue::take(std::size_t max_bytes, std::vector<EventPtr>& out) {
   std::size_t bytes = 0;
+  // Replaced events were queued after everything taken so far, so this reaches the client before the gap does.
+  for (const auto& [stream, n] : replaced_) {
+    out.push_back(makeControl(nlohmann::json{{"type", "conflated"}, {"stream", stream}, {"count", n}}.dump()));
+    bytes += out.back()->json.size();
+  }
+  replaced_.clear();
   while (head_ < items_.size() && (bytes < max_bytes || bytes == 0)) {
     const std::size_t at = head_++;
     auto& s = items_[at];
@@ -109,6 +118,7 @@ void ClientQueue::clear() {
   live_ = 0;
   counted_ = 0;
   latest_.reset();
+  replaced_.clear();
 }
 
 }  // namespace fleetlink::hub::web

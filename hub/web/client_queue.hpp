@@ -7,7 +7,9 @@
 // offset). Positions and route progress do not count toward that limit, since conflation already bounds them
 // by the number of vehicles: one per (stream, vehicle, kind) plus those queued before the client started
 // lagging. As a safeguard against an unbounded set of vehicles, more than `conflate_after + kStatesPerItem *
-// max_items` of them cut the client off too. Pure logic: no locks, sockets or clocks; the owner serialises
+// max_items` of them cut the client off too. Every replaced event is announced: the next take() starts with a
+// control message {"type":"conflated","stream":..,"count":n} per stream, before the client can reach the place
+// the replaced events held, so a client can tell offsets skipped by design from lost ones. Pure logic: no locks, sockets or clocks; the owner serialises
 // access.
 #include <cstddef>
 #include <cstdint>
@@ -64,6 +66,8 @@ class ClientQueue {
   // compact. Built lazily and dropped once the backlog is below conflate_after again, so idle and keeping-up
   // clients pay nothing for it; while it exists it has one entry per distinct key queued.
   std::unique_ptr<std::unordered_map<std::string, std::size_t>> latest_;
+  // Events replaced since the last take(), per stream: announced at the start of the next one.
+  std::unordered_map<std::string, std::uint64_t> replaced_;
 };
 
 }  // namespace fleetlink::hub::web

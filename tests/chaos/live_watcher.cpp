@@ -67,6 +67,7 @@ void LiveWatcher::onMessage(const json& m) {
   std::lock_guard lock(mu_);
   if (type == "subscribed") {
     ++tally_.connects;
+    conflated_credit_.clear();  // announcements describe one connection's queue
     const std::string epoch = m.value("epoch", "");
     // A first subscription (or one in a new epoch after a resync) starts from the offsets the hub names;
     // a resumed one continues from ours, and the hub replays what we missed.
@@ -83,6 +84,13 @@ void LiveWatcher::onMessage(const json& m) {
     ++tally_.announced_gaps;
     epoch_ = m.value("epoch", epoch_);
     last_[m.value("stream", "")] = m.value("offset", std::uint64_t{0});
+    return;
+  }
+  if (type == "conflated") {
+    // Replaced queued events of this stream: the offsets they held will be skipped, never sent.
+    const auto n = m.value("count", std::uint64_t{0});
+    tally_.conflated += n;
+    conflated_credit_[m.value("stream", "")] += n;
     return;
   }
   if (type != "event") return;
@@ -107,7 +115,11 @@ void LiveWatcher::onMessage(const json& m) {
       tally_.first_problem = "stream " + stream + ": offset " + std::to_string(offset) + " after " + std::to_string(it->second);
     return;
   }
-  if (offset != it->second + 1) {
+  auto& credit = conflated_credit_[stream];
+  const std::uint64_t skipped = offset - it->second - 1;
+  if (skipped > 0 && skipped <= credit) {
+    credit -= skipped;  // announced before it happened
+  } else if (skipped > 0) {
     ++tally_.unannounced_gaps;
     tally_.unannounced_missing += offset - it->second - 1;
     if (tally_.first_problem.empty())

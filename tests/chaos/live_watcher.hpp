@@ -21,7 +21,8 @@ struct LiveTally {
   std::uint64_t connects = 0;       // successful subscriptions (1 + reconnects)
   std::uint64_t resumed = 0;        // reconnects that asked to resume from an offset
   std::uint64_t announced_gaps = 0; // "resync" messages: the hub said events were skipped
-  std::uint64_t unannounced_gaps = 0;   // offsets that jumped ahead without a resync
+  std::uint64_t conflated = 0;      // events the hub announced as replaced by newer states (lagging client)
+  std::uint64_t unannounced_gaps = 0;   // offsets that jumped ahead further than resyncs and conflation explain
   std::uint64_t unannounced_missing = 0;  // events those jumps skipped
   std::uint64_t repeated = 0;       // offsets received twice in one epoch
   std::set<std::string> panic_alert_ids;  // alerts of rule "panic" seen live
@@ -47,6 +48,8 @@ class LiveWatcher {
   LiveTally tally_;
   std::string epoch_;                       // the epoch the offsets below belong to
   std::map<std::string, std::uint64_t> last_;  // stream -> last offset received
+  // stream -> replaced events announced on this connection and not yet seen as skipped offsets
+  std::map<std::string, std::uint64_t> conflated_credit_;
   bool resuming_ = false;                   // the current connection asked to resume from last_
   std::jthread thread_;
 };

@@ -17,9 +17,12 @@ EventPtr ev(std::uint8_t kind, const std::string& vehicle) {
   e->json = "{\"offset\":" + std::to_string(e->offset) + "}";
   return e;
 }
+bool isNotice(const EventPtr& e) { return e->offset == 0; }
+// The queued events in delivery order, without the "conflated" notices (see the test on those).
 std::vector<EventPtr> drain(ClientQueue& q) {
   std::vector<EventPtr> out;
   while (!q.empty()) q.take(1 << 20, out);
+  std::erase_if(out, isNotice);
   return out;
 }
 }  // namespace
@@ -188,6 +191,7 @@ TEST_CASE("a lagging client read in small batches still gets each vehicle's late
     out.clear();
     q.take(max_bytes, out);
     for (const auto& e : out) {
+      if (isNotice(e)) continue;
       CHECK(e->offset > prev);
       prev = e->offset;
       if (e->kind == kPosition) seen[e->vehicle] = e->offset;
@@ -219,4 +223,47 @@ TEST_CASE("take hands out about max_bytes at a time and at least one message", "
   CHECK(out.size() >= 2);
   CHECK(out.size() < 9);
   CHECK(q.size() == 9 - out.size());
+}
+
+TEST_CASE("every replaced event is announced before the client reaches the offsets it skips", "[web][client_queue]") {
+  ClientQueue q(4, 100);
+  // Lagging from the fifth message on: 3 vehicles send 10 positions each, interleaved with an alert.
+  std::vector<EventPtr> sent;
+  for (int round = 0; round < 10; ++round) {
+    for (int v = 0; v < 3; ++v) sent.push_back(ev(kPosition, "v" + std::to_string(v)));
+    if (round == 5) sent.push_back(ev(kAlert, "v0"));
+  }
+  std::size_t conflated = 0;
+  for (const auto& e : sent) conflated += q.push(e) == ClientQueue::Push::Conflated;
+  REQUIRE(conflated > 0);
+
+  // A client reading in small batches: the announced count must always cover the offsets skipped so far.
+  std::vector<EventPtr> out;
+  std::uint64_t announced = 0, skipped = 0, last = sent.front()->offset - 1;
+  while (!q.empty()) {
+    out.clear();
+    q.take(40, out);
+    for (const auto& e : out) {
+      if (isNotice(e)) {
+        CHECK(e->json.find("\"type\":\"conflated\"") != std::string::npos);
+        CHECK(e->json.find("\"stream\":\"acme\"") != std::string::npos);
+        const auto at = e->json.find("\"count\":");
+        REQUIRE(at != std::string::npos);
+        announced += std::stoull(e->json.substr(at + 8));
+        continue;
+      }
+      skipped += e->offset - last - 1;
+      last = e->offset;
+      CHECK(skipped <= announced);
+    }
+  }
+  CHECK(last == sent.back()->offset);
+  CHECK(announced == conflated);
+  CHECK(skipped == conflated);
+  // Nothing further to announce once drained; a client that keeps up gets no notices.
+  q.push(ev(kPosition, "v0"));
+  out.clear();
+  q.take(1 << 20, out);
+  REQUIRE(out.size() == 1);
+  CHECK_FALSE(isNotice(out[0]));
 }
