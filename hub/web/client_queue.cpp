@@ -24,7 +24,7 @@ std::string ClientQueue::keyOf(const StreamEvent& e) {
 void ClientQueue::buildIndex() {
   latest_ = std::make_unique<std::unordered_map<std::string, std::size_t>>();
   for (std::size_t i = head_; i < items_.size(); ++i)
-    if (items_[i].event && conflatable(*items_[i].event)) (*latest_)[keyOf(*items_[i].event)] = i;
+    if (items_[i].event && !items_[i].counted && conflatable(*items_[i].event)) (*latest_)[keyOf(*items_[i].event)] = i;
 }
 
 ClientQueue::Push ClientQueue::push(EventPtr e, bool conflate) {
@@ -35,8 +35,7 @@ ClientQueue::Push ClientQueue::push(EventPtr e, bool conflate) {
     if (!inserted) {
       // The older state is superseded: drop it from its place and queue the newer one at the end, so offsets
       // still reach the client in increasing order.
-      auto& old = items_[it->second];
-      if (old.counted) --counted_;  // a replayed state: the live one now stands for it
+      auto& old = items_[it->second];  // a live state: replayed ones are never in the index
       ++replaced_[old.event->stream];
       old = Slot{};
       it->second = items_.size();
@@ -54,7 +53,8 @@ ClientQueue::Push ClientQueue::push(EventPtr e, bool conflate) {
     return Push::Queued;
   }
   if (counts && counted_ >= max_items_) return Push::Overflow;
-  if (latest_ && conflatable(*e)) (*latest_)[keyOf(*e)] = items_.size();
+  // A replay is exactly what a resuming client asked for: only live states are ever replaced.
+  if (latest_ && !counts) (*latest_)[keyOf(*e)] = items_.size();
   items_.push_back({std::move(e), counts});
   ++live_;
   if (counts) ++counted_;

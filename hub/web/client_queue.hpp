@@ -34,7 +34,7 @@ class ClientQueue {
   ClientQueue(std::size_t conflate_after, std::size_t max_items);
 
   // `conflate` = false for replays to a resuming client: it asked for exactly what it missed, so replays
-  // are queued as they come and count toward `max_items` (a newer live state may still replace one).
+  // are queued as they come, count toward `max_items` and are never replaced by a newer live state.
   Push push(EventPtr e, bool conflate = true);
   // Appends queued messages in order to `out` until about `max_bytes` of JSON (at least one message).
   void take(std::size_t max_bytes, std::vector<EventPtr>& out);

@@ -155,15 +155,24 @@ TEST_CASE("alerts beyond max_items cut off a lagging client, whatever its positi
     for (int i = 0; i < 5; ++i) CHECK(s.push(ev(0, "")) == ClientQueue::Push::Queued);
     CHECK(s.push(ev(kStatus, "v0")) == ClientQueue::Push::Overflow);
   }
-  SECTION("replays count until a newer live state replaces them") {
+  SECTION("replays count, and a live state never replaces one: the resuming client gets all it asked for") {
     ClientQueue s(2, 3);
-    for (const char* v : {"a", "b", "c"})
-      CHECK(s.push(ev(kPosition, v), /*conflate=*/false) == ClientQueue::Push::Queued);
+    std::vector<EventPtr> replay;
+    for (const char* v : {"a", "b", "c"}) {
+      replay.push_back(ev(kPosition, v));
+      CHECK(s.push(replay.back(), /*conflate=*/false) == ClientQueue::Push::Queued);
+    }
     CHECK(s.push(ev(kPosition, "d"), /*conflate=*/false) == ClientQueue::Push::Overflow);
-    CHECK(s.push(ev(kPosition, "a")) == ClientQueue::Push::Conflated);
-    CHECK(s.counted() == 2);
-    CHECK(s.push(ev(kAlert, "a")) == ClientQueue::Push::Queued);
+    const auto live_a = ev(kPosition, "a");
+    CHECK(s.push(live_a) == ClientQueue::Push::Queued);  // lagging, but only replays of "a" are queued
+    const auto live_a2 = ev(kPosition, "a");
+    CHECK(s.push(live_a2) == ClientQueue::Push::Conflated);  // replaces the live one
+    CHECK(s.counted() == 3);
     CHECK(s.push(ev(kAlert, "a")) == ClientQueue::Push::Overflow);
+    auto got = drain(s);
+    REQUIRE(got.size() == 4);
+    for (std::size_t i = 0; i < 3; ++i) CHECK(got[i] == replay[i]);
+    CHECK(got[3] == live_a2);
   }
 }
 
