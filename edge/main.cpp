@@ -17,5 +17,7 @@ int main(int argc, char** argv) {
     return 1;
   }
   signals.onStop([&agent] { agent.requestStop(); });
-  return agent.run();
+  const int code = agent.run();
+  signals.finish();  // the stop request may still be returning on the signal thread: it uses the agent
+  return code;
 }

@@ -26,10 +26,10 @@ void EventLoop::every(std::string name, std::function<std::chrono::milliseconds(
 }
 
 void EventLoop::stop() {
-  {
-    std::lock_guard lock(mu_);
-    stopping_ = true;
-  }
+  // Notified under the lock: run() cannot return, and the loop cannot be destroyed, while this thread is still
+  // inside notify_all().
+  std::lock_guard lock(mu_);
+  stopping_ = true;
   cv_.notify_all();
 }
 

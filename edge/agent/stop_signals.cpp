@@ -35,9 +35,12 @@ StopSignals::StopSignals() {
   });
 }
 
-StopSignals::~StopSignals() {
+StopSignals::~StopSignals() { finish(); }
+
+void StopSignals::finish() {
   {
     std::lock_guard lock(mu_);
+    if (!thread_.joinable()) return;
     fn_ = nullptr;
     // Wake the waiting thread when no signal came (the program ends for another reason).
     if (!signalled_) pthread_kill(thread_.native_handle(), SIGTERM);

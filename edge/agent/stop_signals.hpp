@@ -16,6 +16,9 @@ class StopSignals {
   StopSignals& operator=(const StopSignals&) = delete;
   // What to do on the first SIGTERM/SIGINT; runs on the signal thread.
   void onStop(std::function<void()> fn);
+  // Stops watching and waits until a stop callback in progress has returned: call it before destroying what
+  // the callback uses. Idempotent; the destructor calls it.
+  void finish();
 
  private:
   std::mutex mu_;

@@ -13,6 +13,11 @@
 # often stopped with SIGKILL), fails the stage and is printed.
 #   FLEETLINK_TSAN_DIR=build/tsan   where to build (default build/tsan, the preset's folder)
 #   FLEETLINK_TSAN_STAGE=1          run the stage (it is a second build of most of the tree: opt-in for now)
+# Last full run (2026-11-23, 46 min build on 2 shared cores, 2 min tests): the reports left are inside Paho
+# (libpaho-mqttpp3 1.2: a token's condition variable is broadcast after its lock is released, so a caller that
+# drops the token right after wait() races with it; async_client::set_callback against remove_token is a lock-order
+# inversion). The stage stays opt-in until those are suppressed or the library is fixed; the one race in our code
+# it found (the edge's stop request against the event loop's destruction) is fixed.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 if [ "${FLEETLINK_TSAN_STAGE:-0}" != 1 ]; then
