@@ -386,12 +386,23 @@ Status Outbox::sync() {
   return okStatus();
 }
 
-void Outbox::enforceLimitsLocked() {
+std::pair<std::uint64_t, std::uint64_t> Outbox::totalsLocked() const {
   std::uint64_t records = kept_records_, bytes = kept_bytes_;
   for (const auto& u : usage_) {
     records += u.records;
     bytes += u.bytes;
   }
+  return {records, bytes};
+}
+
+void Outbox::forgetKept(std::uint64_t records, std::uint64_t bytes) {
+  kept_records_ -= std::min(kept_records_, records);
+  kept_bytes_ -= std::min(kept_bytes_, bytes);
+  if (kept_records_ == 0) kept_bytes_ = 0;
+}
+
+void Outbox::enforceLimitsLocked() {
+  const auto [records, bytes] = totalsLocked();
   if (records <= options_.max_records && bytes <= options_.max_bytes) return;
   // Delivered copies go first, so they never cost a record that is still to be sent.
   if (kept_records_ > 0) {
@@ -568,9 +579,7 @@ bool Outbox::deleteKept(sqlite::Statement& st) {
   st.reset();
   // The statement is atomic: on an error nothing was deleted.
   if (rc != SQLITE_DONE) return false;
-  kept_records_ -= std::min(kept_records_, records);
-  kept_bytes_ -= std::min(kept_bytes_, bytes);
-  if (kept_records_ == 0) kept_bytes_ = 0;
+  forgetKept(records, bytes);
   return records > 0;
 }
 
@@ -586,11 +595,7 @@ void Outbox::pruneKept(std::int64_t now) {
 bool Outbox::evictKept(std::uint64_t max_records, std::uint64_t max_bytes) {
   bool any = false;
   while (kept_records_ > 0) {
-    std::uint64_t records = kept_records_, bytes = kept_bytes_;
-    for (const auto& u : usage_) {
-      records += u.records;
-      bytes += u.bytes;
-    }
+    const auto [records, bytes] = totalsLocked();
     if (records <= max_records && bytes <= max_bytes) break;
     const double need_records = records > max_records ? static_cast<double>(records - max_records) : 0.0;
     const double need_bytes = bytes > max_bytes ? static_cast<double>(bytes - max_bytes) : 0.0;
@@ -628,9 +633,7 @@ std::size_t Outbox::redeliver(std::int64_t since_ms) {
     return 0;
   }
   usage_ = usage;
-  kept_records_ -= std::min(kept_records_, records);
-  kept_bytes_ -= std::min(kept_bytes_, bytes);
-  if (kept_records_ == 0) kept_bytes_ = 0;
+  forgetKept(records, bytes);
   return static_cast<std::size_t>(records);
 }
 

@@ -20,6 +20,7 @@
 #include <mutex>
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "edge/outbox/drop_policy.hpp"
@@ -133,6 +134,10 @@ class Outbox {
   bool evictKept(std::uint64_t max_records, std::uint64_t max_bytes);
   // Runs a DELETE of delivered copies that returns length(body) per row, and accounts for what it removed.
   bool deleteKept(sqlite::Statement& st);
+  // Rows and accounted bytes of the whole file: still to deliver plus delivered copies.
+  std::pair<std::uint64_t, std::uint64_t> totalsLocked() const;
+  // Delivered copies that left the file (deleted, or made undelivered again).
+  void forgetKept(std::uint64_t records, std::uint64_t bytes);
   void pruneKept(std::int64_t now);
   bool dropPlan(const DropPlan& plan, bool thin);
   bool deleteRow(std::uint64_t seq);

@@ -2,6 +2,7 @@
 
 #include <MQTTAsync.h>
 
+#include <algorithm>
 #include <limits>
 
 #include "edge/retry/backoff.hpp"
@@ -275,7 +276,6 @@ void Uplink::run(std::stop_token st) {
         lost_ = false;
         inflight_.clear();
         inflight_seqs_.clear();
-        backlog_inflight_ = 0;
         acked_.clear();
       }
       if (!connect(st)) {
@@ -332,7 +332,6 @@ void Uplink::processAcks() {
       acked_.pop_front();
       if (it == inflight_.end()) continue;
       for (auto s : it->second.seqs) inflight_seqs_.erase(s);
-      if (it->second.historical) --backlog_inflight_;
       done.push_back(std::move(it->second));
       inflight_.erase(it);
     }
@@ -437,7 +436,9 @@ bool Uplink::sendBacklog() {
     std::lock_guard lock(mu_);
     // Half the window at most: the rest stays free for panics and live records (see the header).
     const auto backlog_window = std::max<std::size_t>(1, static_cast<std::size_t>(settings_.max_inflight) / 2);
-    if (backlog_inflight_ >= backlog_window) return false;
+    const auto backlog_inflight = static_cast<std::size_t>(
+        std::count_if(inflight_.begin(), inflight_.end(), [](const auto& b) { return b.second.historical; }));
+    if (backlog_inflight >= backlog_window) return false;
     cursor = backlog_cursor_;
     rewinds = rewinds_;
     limit = static_cast<std::size_t>(settings_.batch_records);
@@ -493,7 +494,6 @@ bool Uplink::publishBatch(std::vector<StoredRecord> rows, std::uint64_t epoch, b
     id = next_batch_id_++;
     batch.generation = generation_;
     for (auto s : batch.seqs) inflight_seqs_.insert(s);
-    if (batch.historical) ++backlog_inflight_;
     inflight_.emplace(id, std::move(batch));
   }
   try {
@@ -506,7 +506,6 @@ bool Uplink::publishBatch(std::vector<StoredRecord> rows, std::uint64_t epoch, b
       auto it = inflight_.find(id);
       if (it != inflight_.end()) {
         for (auto s : it->second.seqs) inflight_seqs_.erase(s);
-        if (it->second.historical) --backlog_inflight_;
         inflight_.erase(it);
       }
     }

@@ -127,7 +127,6 @@ class Uplink : public std::enable_shared_from_this<Uplink> {
   std::uint64_t generation_ = 0;
   std::uint64_t next_batch_id_ = 1;
   std::map<std::uint64_t, Batch> inflight_;
-  std::size_t backlog_inflight_ = 0;  // historical batches among inflight_
   std::set<std::uint64_t> inflight_seqs_;
   std::deque<std::uint64_t> acked_;
   struct LiveEntry {
