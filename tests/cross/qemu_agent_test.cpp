@@ -3,10 +3,14 @@
 // through a real broker, and it links only target libraries.
 #include <catch2/catch.hpp>
 
+#include <unistd.h>
+
 #include <algorithm>
 #include <cmath>
 #include <filesystem>
 #include <fstream>
+#include <iterator>
+#include <map>
 #include <sstream>
 
 #include "elf_check.hpp"
@@ -60,6 +64,20 @@ long statusKb(pid_t pid, const std::string& key) {
   return -1;
 }
 
+// User plus system CPU time of a process, in seconds (-1 once it is gone).
+double cpuSeconds(pid_t pid) {
+  std::ifstream in("/proc/" + std::to_string(pid) + "/stat");
+  std::string stat((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  const auto close = stat.rfind(')');
+  if (close == std::string::npos) return -1;
+  std::istringstream fields(stat.substr(close + 2));
+  std::string f;
+  long ticks = 0;
+  for (int i = 3; i <= 15 && fields >> f; ++i)
+    if (i == 14 || i == 15) ticks += std::stol(f);
+  return static_cast<double>(ticks) / static_cast<double>(::sysconf(_SC_CLK_TCK));
+}
+
 }  // namespace
 
 TEST_CASE("cross qemu 01: the cross-built agent publishes a real fix through a real broker", "[cross][qemu]") {
@@ -88,8 +106,21 @@ TEST_CASE("cross qemu 01: the cross-built agent publishes a real fix through a r
         }
         return false;
       },
-      60s);
-  INFO(agent.logText());
+      120s);
+  if (!got_fix) {
+    // What each part did, short enough to survive a log excerpt: the agent (running? busy?), the broker's
+    // messages and gpsd.
+    std::map<std::string, int> topics_seen;
+    for (const auto& m : probe.messages()) ++topics_seen[m.topic];
+    std::string seen;
+    for (const auto& [t, n] : topics_seen) seen += " " + t + " x" + std::to_string(n);
+    const std::string gps_log = gps.log();
+    UNSCOPED_INFO("agent " << (agent.running() ? "running" : "exited") << ", CPU " << cpuSeconds(agent.pid())
+                           << " s; probe saw:" << (seen.empty() ? " nothing" : seen) << "; gpsfake "
+                           << (gps.running() ? "running" : "exited") << ", its log: "
+                           << gps_log.substr(0, std::min<std::size_t>(gps_log.size(), 300)));
+    UNSCOPED_INFO("agent " << agent.logDigest());
+  }
   REQUIRE(got_fix);
 
   const auto log_fixes = ggaFixes(sharedPath("data/nmea/haicom-305N.log"));

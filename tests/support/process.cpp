@@ -113,6 +113,25 @@ std::string Process::logText() const {
   return ss.str();
 }
 
+std::string Process::logDigest(std::size_t max_lines, std::size_t width) const {
+  std::vector<std::string> lines;
+  std::istringstream in(logText());
+  for (std::string line; std::getline(in, line);) {
+    if (line.rfind("ts=", 0) == 0) {
+      const auto space = line.find(' ');
+      line = space == std::string::npos ? "" : line.substr(space + 1);
+    }
+    if (line.size() > width) line = line.substr(0, width) + "...";
+    lines.push_back(std::move(line));
+  }
+  std::string out = std::to_string(lines.size()) + " log lines";
+  if (lines.size() > max_lines) out += ", the last " + std::to_string(max_lines);
+  out += ":";
+  for (std::size_t i = lines.size() > max_lines ? lines.size() - max_lines : 0; i < lines.size(); ++i)
+    out += "\n  " + lines[i];
+  return out;
+}
+
 RunResult run(const std::vector<std::string>& argv, std::chrono::milliseconds timeout,
               const std::map<std::string, std::string>& env) {
   char tmpl[] = "/tmp/fleetlink-run-XXXXXX";

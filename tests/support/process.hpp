@@ -33,6 +33,9 @@ class Process {
   int wait(std::chrono::milliseconds timeout);
   const std::string& logPath() const { return log_path_; }
   std::string logText() const;
+  // The log in short: the last `max_lines` lines, each cut to `width` characters without its timestamp, for a
+  // failure message that must stay readable where only the start of a test's output is shown.
+  std::string logDigest(std::size_t max_lines = 25, std::size_t width = 160) const;
 
  private:
   pid_t pid_ = -1;
