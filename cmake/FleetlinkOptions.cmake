@@ -4,6 +4,11 @@ target_compile_options(fleetlink_warnings INTERFACE -Wall -Wextra -Wpedantic -Ws
 if(FLEETLINK_WERROR)
   target_compile_options(fleetlink_warnings INTERFACE -Werror)
 endif()
+# GCC 12 at -O2/-O3 reports -Wrestrict inside libstdc++ for `"literal" + std::string` (GCC bug 105329), which
+# under -Werror stops the release build; GCC 13 fixed it.
+if(CMAKE_CXX_COMPILER_ID STREQUAL "GNU" AND CMAKE_CXX_COMPILER_VERSION VERSION_LESS 13)
+  target_compile_options(fleetlink_warnings INTERFACE -Wno-restrict)
+endif()
 
 if(FLEETLINK_SANITIZE)
   add_compile_options(-fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined)
