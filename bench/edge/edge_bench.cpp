@@ -24,6 +24,7 @@
 #include "support/broker.hpp"
 #include "support/gps_feed.hpp"
 #include "support/ports.hpp"
+#include "support/proc_stat.hpp"
 
 using fleetlink::test::binary;
 using fleetlink::test::Broker;
@@ -31,6 +32,7 @@ using fleetlink::test::freePort;
 using fleetlink::test::GpsFake;
 using fleetlink::test::MqttProbe;
 using fleetlink::test::Received;
+using fleetlink::test::readProcStat;
 using fleetlink::test::run;
 using fleetlink::test::sourcePath;
 using fleetlink::test::TempDir;
@@ -142,21 +144,9 @@ struct ProcSample {
   double private_mib = 0;  // the agent's own pages (USS)
 };
 ProcSample sample(pid_t pid) {
-  std::ifstream stat("/proc/" + std::to_string(pid) + "/stat");
-  std::string content((std::istreambuf_iterator<char>(stat)), std::istreambuf_iterator<char>());
-  std::istringstream rest(content.substr(content.rfind(')') + 2));
-  std::string field;
-  double utime = 0, stime = 0;
-  for (int i = 3; i <= 15 && rest >> field; ++i) {
-    if (i == 14) utime = std::stod(field);
-    if (i == 15) stime = std::stod(field);
-  }
-  std::ifstream status("/proc/" + std::to_string(pid) + "/status");
+  const auto st = readProcStat(pid);
+  ProcSample out{st.cpu_s, static_cast<double>(st.rss_kib) / 1024.0};
   std::string line;
-  double rss_kib = 0;
-  while (std::getline(status, line))
-    if (line.rfind("VmRSS:", 0) == 0) rss_kib = std::stod(line.substr(6));
-  ProcSample out{(utime + stime) / static_cast<double>(::sysconf(_SC_CLK_TCK)), rss_kib / 1024.0};
   std::ifstream rollup("/proc/" + std::to_string(pid) + "/smaps_rollup");
   double priv_kib = 0;
   while (std::getline(rollup, line)) {

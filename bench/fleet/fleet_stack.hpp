@@ -10,6 +10,7 @@
 #include <string>
 #include <vector>
 
+#include "support/proc_stat.hpp"
 #include "support/process.hpp"
 #include "support/temp_dir.hpp"
 
@@ -21,14 +22,8 @@ struct Binaries {
   static Binaries fromArgs(const std::map<std::string, std::string>& args);
 };
 
-// CPU seconds (user + system) and resident memory of one process, from /proc.
-struct ProcStat {
-  double cpu_s = 0;
-  std::uint64_t rss_kib = 0;
-  std::uint64_t peak_rss_kib = 0;  // VmHWM
-  bool ok = false;
-};
-ProcStat readProcStat(pid_t pid);
+using test::ProcStat;
+using test::readProcStat;
 
 class FleetStack {
  public:

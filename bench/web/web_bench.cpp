@@ -6,6 +6,7 @@
 //     publish to the WebSocket client (p50/p99/max).
 // Prints the figures and writes them as JSON (--json). --smoke runs a small version in seconds.
 #include <sys/resource.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <array>
@@ -36,6 +37,7 @@
 #include "hub_process.hpp"
 #include "support/broker.hpp"
 #include "support/mqtt_probe.hpp"
+#include "support/proc_stat.hpp"
 #include "web_client.hpp"
 #include "web_fixture.hpp"
 
@@ -62,6 +64,7 @@ struct Args {
   bool smoke = false;
   bool enforce = false;
   bool direct = false;  // fan-out only, events handed straight to an in-process web server (no MQTT, no core)
+  std::string web_toml;  // more [web] settings for the hub (e.g. event_log = "off")
 };
 
 Args parseArgs(int argc, char** argv) {
@@ -90,10 +93,13 @@ Args parseArgs(int argc, char** argv) {
     else if (k == "--json") a.json_path = val();
     else if (k == "--enforce") a.enforce = true;
     else if (k == "--direct") a.direct = true;
+    else if (k == "--web-toml") a.web_toml = val();
     else if (k == "--help") {
       std::cout << "bench_web [--smoke] [--idle N] [--vehicles N] [--fleet-size N] [--fleet-clients N] "
                    "[--all-clients N] [--warmup S] [--seconds S] [--json FILE] [--enforce] [--direct]\n"
+                   "          [--web-toml 'key = value']\n"
                    "--direct: fan-out only, into an in-process web server, to separate the web side from ingest.\n"
+                   "--web-toml: more lines for the hub's [web] section, e.g. 'event_log = \"off\"'.\n"
                    "FLEETLINK_HUB_BINARY selects the hub binary (default: this build's).\n";
       std::exit(0);
     } else throw std::runtime_error("unknown option " + k + " (--help)");
@@ -101,12 +107,7 @@ Args parseArgs(int argc, char** argv) {
   return a;
 }
 
-std::uint64_t rssBytes(pid_t pid) {
-  std::ifstream in("/proc/" + std::to_string(pid) + "/statm");
-  std::uint64_t size = 0, resident = 0;
-  in >> size >> resident;
-  return resident * 4096;
-}
+std::uint64_t rssBytes(pid_t pid) { return readProcStat(pid).rss_kib * 1024; }
 
 std::string fleetName(int i) { return "f" + std::to_string(i); }
 std::string vehicleName(int i) { return "v" + std::to_string(i); }
@@ -148,7 +149,8 @@ struct Totals {
   std::atomic<int> failed{0};
   std::atomic<int> closed{0};
   std::mutex mu;
-  std::vector<std::int64_t> latencies_us;
+  std::vector<std::int64_t> latencies_us;       // every client
+  std::vector<std::int64_t> room_latencies_us;  // the control-room clients (every fleet) alone
 };
 
 // One WebSocket client: connects, authenticates, subscribes, then reads frames and, when measuring, takes
@@ -158,7 +160,7 @@ class BenchClient : public std::enable_shared_from_this<BenchClient> {
   BenchClient(net::io_context& ioc, int port, std::string token, json subscribe, Totals& totals,
               const PublishTimes* times)
       : ws_(ioc), port_(port), token_(std::move(token)), subscribe_(std::move(subscribe)), totals_(totals),
-        times_(times) {}
+        times_(times), control_room_(subscribe_.value("fleets", json::array()).dump() == R"(["*"])") {}
 
   void start() {
     auto& sock = beast::get_lowest_layer(ws_);
@@ -245,6 +247,7 @@ class BenchClient : public std::enable_shared_from_this<BenchClient> {
     if (!lat.empty()) {
       std::lock_guard lk(totals_.mu);
       totals_.latencies_us.insert(totals_.latencies_us.end(), lat.begin(), lat.end());
+      if (control_room_) totals_.room_latencies_us.insert(totals_.room_latencies_us.end(), lat.begin(), lat.end());
     }
   }
 
@@ -257,6 +260,7 @@ class BenchClient : public std::enable_shared_from_this<BenchClient> {
   beast::flat_buffer buf_;
   std::string out_;
   bool subscribed_ = false;
+  bool control_room_;
 };
 
 // Starts `clients` at most `parallel` handshakes at a time; returns when all are subscribed or failed.
@@ -314,7 +318,7 @@ int main(int argc, char** argv) try {
   const Args a = parseArgs(argc, argv);
   std::setvbuf(stdout, nullptr, _IOLBF, 0);
   raiseFileLimit();
-  json result = {{"benchmark", "web"}, {"smoke", a.smoke}, {"direct", a.direct}};
+  json result = {{"benchmark", "web"}, {"smoke", a.smoke}, {"direct", a.direct}, {"web_toml", a.web_toml}};
 
   std::optional<Broker> broker;
   std::optional<HubProcess> hub;
@@ -330,7 +334,9 @@ int main(int argc, char** argv) try {
   } else {
     broker.emplace();
     broker->start();
-    hub.emplace(*broker, "max_clients = 19000\nthreads = 2");
+    // Two connection threads unless --web-toml says otherwise (TOML forbids a key twice).
+    const bool threads_given = a.web_toml.find("threads") != std::string::npos;
+    hub.emplace(*broker, std::string("max_clients = 19000\n") + (threads_given ? "" : "threads = 2\n") + a.web_toml);
     hub->start();
     port = hub->webPort();
   }
@@ -441,11 +447,20 @@ int main(int argc, char** argv) try {
   });
   std::this_thread::sleep_for(std::chrono::seconds(a.warmup_s));
   const auto pub0 = published.load();
-  const auto hub_cpu0 = std::chrono::steady_clock::now();
+  // CPU over the window: the hub, the broker and this program (publisher and every client), so the latency
+  // can be read against what each part used of the machine.
+  auto cpu = [&] {
+    return std::array<double, 3>{hub ? readProcStat(hub->pid()).cpu_s : 0.0,
+                                 broker ? readProcStat(broker->pid()).cpu_s : 0.0, readProcStat(::getpid()).cpu_s};
+  };
+  const auto cpu0 = cpu();
+  const auto window0 = std::chrono::steady_clock::now();
   t.measuring = true;
   std::this_thread::sleep_for(std::chrono::seconds(a.seconds));
   t.measuring = false;
-  const double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - hub_cpu0).count();
+  const double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - window0).count();
+  const auto cpu1 = cpu();
+  auto share = [&](std::size_t i) { return 100.0 * (cpu1[i] - cpu0[i]) / secs; };
   const auto pub1 = published.load();
   publishing = false;
   publisher.join();
@@ -454,16 +469,19 @@ int main(int argc, char** argv) try {
   } catch (const mqtt::exception&) {
   }
 
-  std::vector<std::int64_t> lat;
+  std::vector<std::int64_t> lat, room_lat;
   {
     std::lock_guard lk(t.mu);
     lat = t.latencies_us;
+    room_lat = t.room_latencies_us;
   }
   std::sort(lat.begin(), lat.end());
-  auto pct = [&](double q) {
-    if (lat.empty()) return 0.0;
-    return lat[std::min(lat.size() - 1, static_cast<std::size_t>(q * static_cast<double>(lat.size() - 1) + 0.5))] / 1000.0;
+  std::sort(room_lat.begin(), room_lat.end());
+  auto pctOf = [](const std::vector<std::int64_t>& v, double q) {
+    if (v.empty()) return 0.0;
+    return v[std::min(v.size() - 1, static_cast<std::size_t>(q * static_cast<double>(v.size() - 1) + 0.5))] / 1000.0;
   };
+  auto pct = [&](double q) { return pctOf(lat, q); };
   const double in_rate = static_cast<double>(pub1 - pub0) / secs;
   const double offered_out = in_rate * (static_cast<double>(a.fleet_clients) / fleets + a.all_clients);
   const double out_rate = static_cast<double>(t.deliveries.load()) / secs;
@@ -480,7 +498,13 @@ int main(int argc, char** argv) try {
               static_cast<double>(t.frames.load()) / secs, t.closed.load());
   std::printf("  latency MQTT publish -> WebSocket client: p50 %.1f ms, p99 %.1f ms, max %.1f ms (%zu samples)\n",
               pct(0.5), pct(0.99), lat.empty() ? 0.0 : lat.back() / 1000.0, lat.size());
+  std::printf("    of which control-room clients (every fleet): p50 %.1f ms, p99 %.1f ms (%zu samples); "
+              "fleet clients: the rest\n",
+              pctOf(room_lat, 0.5), pctOf(room_lat, 0.99), room_lat.size());
   std::printf("  publisher: %llu waits for Paho's queue\n", static_cast<unsigned long long>(publish_retries.load()));
+  std::printf("  CPU (%% of one core; the machine has %u): hub %.0f %%, broker %.0f %%, this program (publisher and "
+              "clients) %.0f %%\n",
+              std::thread::hardware_concurrency(), share(0), share(1), share(2));
   std::printf("  hub: %.0f conflated, %.0f dropped for the fan-out queue\n",
               metric("fleetlink_web_messages_dropped_total{reason=\"conflated\"}"),
               metric("fleetlink_web_messages_dropped_total{reason=\"fanout_queue_full\"}"));
@@ -494,10 +518,13 @@ int main(int argc, char** argv) try {
                       {"frames_per_s", static_cast<double>(t.frames.load()) / secs},
                       {"clients_closed", t.closed.load()},
                       {"publisher_waits", publish_retries.load()},
+                      {"cpu_percent", {{"hub", share(0)}, {"broker", share(1)}, {"bench", share(2)}}},
                       {"latency_samples", lat.size()},
                       {"latency_p50_ms", pct(0.5)},
                       {"latency_p99_ms", pct(0.99)},
-                      {"latency_max_ms", lat.empty() ? 0.0 : lat.back() / 1000.0}};
+                      {"latency_max_ms", lat.empty() ? 0.0 : lat.back() / 1000.0},
+                      {"control_room_latency_p50_ms", pctOf(room_lat, 0.5)},
+                      {"control_room_latency_p99_ms", pctOf(room_lat, 0.99)}};
   clients.clear();
   ioc.stop();
   io.join();

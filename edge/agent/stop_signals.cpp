@@ -4,6 +4,7 @@
 #include <signal.h>
 
 #include "fleetlink/common/log.hpp"
+#include "fleetlink/common/thread_name.hpp"
 
 namespace fleetlink::edge {
 namespace {
@@ -21,6 +22,7 @@ StopSignals::StopSignals() {
   sigset_t s = stopSet();
   pthread_sigmask(SIG_BLOCK, &s, nullptr);
   thread_ = std::thread([this] {
+    nameThisThread("signals");
     sigset_t set = stopSet();
     int sig = 0;
     sigwait(&set, &sig);

@@ -11,6 +11,7 @@
 #include <filesystem>
 
 #include "fleetlink/common/log.hpp"
+#include "fleetlink/common/thread_name.hpp"
 
 namespace fleetlink::edge {
 namespace {
@@ -61,7 +62,10 @@ Status ControlServer::start() {
   // Owner and group (the in-cab app's group) only.
   ::chmod(path_.c_str(), 0660);
   wake_fd_ = ::eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
-  accept_thread_ = std::jthread([this](std::stop_token st) { acceptLoop(st); });
+  accept_thread_ = std::jthread([this](std::stop_token st) {
+    nameThisThread("control");
+    acceptLoop(st);
+  });
   kLog.info("control socket listening", {{"path", path_}});
   return okStatus();
 }

@@ -8,6 +8,7 @@
 #include "edge/retry/backoff.hpp"
 #include "fleetlink/common/clock.hpp"
 #include "fleetlink/common/log.hpp"
+#include "fleetlink/common/thread_name.hpp"
 
 namespace fleetlink::edge {
 namespace {
@@ -50,7 +51,10 @@ GpsSource::GpsSource(Settings settings, FixHandler on_fix) : settings_(std::move
 GpsSource::~GpsSource() { stop(); }
 
 void GpsSource::start() {
-  thread_ = std::jthread([this](std::stop_token st) { run(st); });
+  thread_ = std::jthread([this](std::stop_token st) {
+    nameThisThread("gps");
+    run(st);
+  });
 }
 
 void GpsSource::stop() {

@@ -8,6 +8,7 @@
 
 #include "fleetlink/common/clock.hpp"
 #include "fleetlink/common/log.hpp"
+#include "fleetlink/common/thread_name.hpp"
 
 namespace fleetlink::edge {
 namespace {
@@ -27,7 +28,10 @@ ButtonReader::~ButtonReader() {
 }
 
 void ButtonReader::start() {
-  thread_ = std::jthread([this](std::stop_token st) { run(st); });
+  thread_ = std::jthread([this](std::stop_token st) {
+    nameThisThread("panic-button");
+    run(st);
+  });
 }
 
 void ButtonReader::stop() {

@@ -8,6 +8,7 @@
 #include "edge/retry/backoff.hpp"
 #include "fleetlink/common/log.hpp"
 #include "fleetlink/common/metrics.hpp"
+#include "fleetlink/common/thread_name.hpp"
 #include "fleetlink/common/topics.hpp"
 #include "fleetlink/common/wire.hpp"
 
@@ -77,7 +78,10 @@ Uplink::Uplink(UplinkSettings settings, Outbox& outbox, CommandHandler on_comman
 Uplink::~Uplink() { stop(std::chrono::milliseconds(0)); }
 
 void Uplink::start() {
-  thread_ = std::jthread([this](std::stop_token st) { run(st); });
+  thread_ = std::jthread([this](std::stop_token st) {
+    nameThisThread("uplink");
+    run(st);
+  });
 }
 
 void Uplink::stop(std::chrono::milliseconds grace) {

@@ -11,6 +11,7 @@
 
 #include "fleetlink/common/log.hpp"
 #include "fleetlink/common/metrics.hpp"
+#include "fleetlink/common/thread_name.hpp"
 #include "fleetlink/common/topics.hpp"
 #include "fleetlink/common/wire.hpp"
 #include "hub/admin/admin_service.hpp"
@@ -224,7 +225,10 @@ Status HubCore::Impl::start() {
   window_start_ms = started_at_ms;
   broker_down_since = started_at_ms;
   running = true;
-  core_thread = std::jthread([this](std::stop_token tok) { run(tok); });
+  core_thread = std::jthread([this](std::stop_token tok) {
+    nameThisThread("hub-core");
+    run(tok);
+  });
 
   ingest::BrokerLink::Options bo;
   bo.endpoint = {settings.mqtt.host, settings.mqtt.port, settings.mqtt.tls, settings.mqtt.tls_ca,

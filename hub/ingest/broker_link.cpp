@@ -5,6 +5,7 @@
 #include "fleetlink/common/clock.hpp"
 #include "fleetlink/common/log.hpp"
 #include "fleetlink/common/program.hpp"
+#include "fleetlink/common/thread_name.hpp"
 #include "fleetlink/common/topics.hpp"
 #include "fleetlink/v1/fleetlink.pb.h"
 
@@ -33,7 +34,10 @@ std::string BrokerLink::hubState(int connection) const {
 
 void BrokerLink::start() {
   if (connector_.joinable()) return;
-  connector_ = std::jthread([this](std::stop_token st) { connectLoop(st); });
+  connector_ = std::jthread([this](std::stop_token st) {
+    nameThisThread("mqtt-connect");
+    connectLoop(st);
+  });
 }
 
 void BrokerLink::stop() {

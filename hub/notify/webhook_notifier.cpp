@@ -10,6 +10,7 @@
 #include "fleetlink/common/log.hpp"
 #include "fleetlink/common/metrics.hpp"
 #include "fleetlink/common/program.hpp"
+#include "fleetlink/common/thread_name.hpp"
 #include "fleetlink/common/wire.hpp"
 
 namespace fleetlink::hub::notify {
@@ -32,7 +33,10 @@ WebhookNotifier::~WebhookNotifier() { stop(); }
 
 void WebhookNotifier::start() {
   if (hooks_.empty() || worker_.joinable()) return;
-  worker_ = std::jthread([this](std::stop_token st) { run(st); });
+  worker_ = std::jthread([this](std::stop_token st) {
+    nameThisThread("webhooks");
+    run(st);
+  });
 }
 
 void WebhookNotifier::stop() {

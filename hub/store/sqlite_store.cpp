@@ -2,6 +2,7 @@
 
 #include "fleetlink/common/log.hpp"
 #include "fleetlink/common/metrics.hpp"
+#include "fleetlink/common/thread_name.hpp"
 #include "fleetlink/common/wire.hpp"
 
 namespace fleetlink::hub::store {
@@ -73,7 +74,10 @@ Expected<std::unique_ptr<SqliteStore>> SqliteStore::open(Options opts, const Clo
   if (!r) return r.error();
   std::unique_ptr<SqliteStore> s(new SqliteStore(std::move(opts), clock, std::move(*w), std::move(*r)));
   if (auto st = s->enforceRetention(); !st) kLog.warn("retention job failed", {{"error", st.error().message}});
-  s->writer_ = std::jthread([p = s.get()](std::stop_token tok) { p->writerLoop(tok); });
+  s->writer_ = std::jthread([p = s.get()](std::stop_token tok) {
+    nameThisThread("store-writer");
+    p->writerLoop(tok);
+  });
   return s;
 }
 

@@ -7,6 +7,7 @@
 #include <random>
 
 #include "fleetlink/common/log.hpp"
+#include "fleetlink/common/thread_name.hpp"
 
 namespace fleetlink::hub::web {
 namespace {
@@ -114,7 +115,10 @@ Expected<std::unique_ptr<EventLog>> EventLog::open(const std::string& path, std:
   }
   log->setMeta("epoch", log->epoch_);
   log->setMeta("clean", "0");
-  log->writer_ = std::jthread([l = log.get()](std::stop_token st) { l->run(st); });
+  log->writer_ = std::jthread([l = log.get()](std::stop_token st) {
+    nameThisThread("web-eventlog");
+    l->run(st);
+  });
   return log;
 }
 

@@ -5,6 +5,7 @@
 #include <nlohmann/json.hpp>
 
 #include "fleetlink/common/log.hpp"
+#include "fleetlink/common/thread_name.hpp"
 
 namespace fleetlink::hub::web {
 namespace {
@@ -49,7 +50,10 @@ Fanout::Fanout(Options opts, EventLog* log, metrics::Registry& m)
 Fanout::~Fanout() { stop(); }
 
 void Fanout::start() {
-  thread_ = std::jthread([this](std::stop_token st) { run(st); });
+  thread_ = std::jthread([this](std::stop_token st) {
+    nameThisThread("web-fanout");
+    run(st);
+  });
 }
 
 void Fanout::stop() {

@@ -15,6 +15,7 @@
 #include <boost/asio/thread_pool.hpp>
 
 #include "fleetlink/common/log.hpp"
+#include "fleetlink/common/thread_name.hpp"
 #include "hub/web/listener.hpp"
 #include "hub/web/websocket_session.hpp"
 
@@ -167,7 +168,10 @@ Status WebServer::start() {
   d.listener->run();
   d.work.emplace(d.ioc.get_executor());
   d.scheduleExpiryCheck();
-  for (int i = 0; i < d.settings.threads; ++i) d.threads.emplace_back([&d] { d.ioc.run(); });
+  for (int i = 0; i < d.settings.threads; ++i) d.threads.emplace_back([&d] {
+      nameThisThread("web-io");
+      d.ioc.run();
+    });
   d.started = true;
   kLog.info("web server listening",
             {{"address", d.settings.address}, {"port", std::to_string(d.port)}, {"tls", d.tls ? "true" : "false"},

@@ -49,6 +49,9 @@ class WebSocketSession final : public ClientChannel,
     // then cut off) takes over instead of megabytes piling up in the kernel for each slow client.
     boost::system::error_code ignored;
     beast::get_lowest_layer(ws_).socket().set_option(net::socket_base::send_buffer_size(kSendBufferBytes), ignored);
+    // Events are already gathered into one frame per write, so a frame's last segment must not wait for the
+    // client's delayed ACK (Nagle): that wait would be most of a live event's latency.
+    beast::get_lowest_layer(ws_).socket().set_option(net::ip::tcp::no_delay(true), ignored);
     ws_.async_accept(req, beast::bind_front_handler(&WebSocketSession::onAccept, this->shared_from_this()));
   }
 
@@ -172,10 +175,13 @@ class WebSocketSession final : public ClientChannel,
     ctx_->frames_sent.inc();
     ctx_->bytes_sent.inc(bytes);
     batch_.clear();
-    // Keep idle connections small: a burst's buffers are given back.
-    if (frame_.capacity() > 16 * 1024) std::string().swap(frame_);
-    if (batch_.capacity() > 256) std::vector<EventPtr>().swap(batch_);
     flush();
+    // Keep idle connections small: a burst's buffers are given back once nothing more is queued (a busy
+    // connection reuses them frame after frame).
+    if (!writing_) {
+      if (frame_.capacity() > 16 * 1024) std::string().swap(frame_);
+      if (batch_.capacity() > 256) std::vector<EventPtr>().swap(batch_);
+    }
   }
 
   void startClose(std::uint16_t code, const std::string& reason) {

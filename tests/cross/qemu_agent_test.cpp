@@ -3,13 +3,10 @@
 // through a real broker, and it links only target libraries.
 #include <catch2/catch.hpp>
 
-#include <unistd.h>
-
 #include <algorithm>
 #include <cmath>
 #include <filesystem>
 #include <fstream>
-#include <iterator>
 #include <map>
 #include <sstream>
 
@@ -19,6 +16,7 @@
 #include "support/broker.hpp"
 #include "support/gps_feed.hpp"
 #include "support/mqtt_probe.hpp"
+#include "support/proc_stat.hpp"
 #include "support/process.hpp"
 #include "support/temp_dir.hpp"
 
@@ -55,27 +53,6 @@ std::vector<std::pair<double, double>> ggaFixes(const std::string& path) {
     out.emplace_back(degrees(f[2], f[3], 2), degrees(f[4], f[5], 3));
   }
   return out;
-}
-
-long statusKb(pid_t pid, const std::string& key) {
-  std::ifstream in("/proc/" + std::to_string(pid) + "/status");
-  for (std::string line; std::getline(in, line);)
-    if (line.rfind(key + ":", 0) == 0) return std::stol(line.substr(key.size() + 1));
-  return -1;
-}
-
-// User plus system CPU time of a process, in seconds (-1 once it is gone).
-double cpuSeconds(pid_t pid) {
-  std::ifstream in("/proc/" + std::to_string(pid) + "/stat");
-  std::string stat((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-  const auto close = stat.rfind(')');
-  if (close == std::string::npos) return -1;
-  std::istringstream fields(stat.substr(close + 2));
-  std::string f;
-  long ticks = 0;
-  for (int i = 3; i <= 15 && fields >> f; ++i)
-    if (i == 14 || i == 15) ticks += std::stol(f);
-  return static_cast<double>(ticks) / static_cast<double>(::sysconf(_SC_CLK_TCK));
 }
 
 }  // namespace
@@ -115,7 +92,7 @@ TEST_CASE("cross qemu 01: the cross-built agent publishes a real fix through a r
     std::string seen;
     for (const auto& [t, n] : topics_seen) seen += " " + t + " x" + std::to_string(n);
     const std::string gps_log = gps.log();
-    UNSCOPED_INFO("agent " << (agent.running() ? "running" : "exited") << ", CPU " << cpuSeconds(agent.pid())
+    UNSCOPED_INFO("agent " << (agent.running() ? "running" : "exited") << ", CPU " << readProcStat(agent.pid()).cpu_s
                            << " s; probe saw:" << (seen.empty() ? " nothing" : seen) << "; gpsfake "
                            << (gps.running() ? "running" : "exited") << ", its log: "
                            << gps_log.substr(0, std::min<std::size_t>(gps_log.size(), 300)));
@@ -148,8 +125,8 @@ TEST_CASE("cross qemu 01: the cross-built agent publishes a real fix through a r
   CHECK(checked);
 
   // Memory of the emulated agent (qemu's own footprint included) and the binary size, for docs/deployment.md.
-  const long rss = statusKb(agent.pid(), "VmRSS");
-  const long hwm = statusKb(agent.pid(), "VmHWM");
+  const auto mem = readProcStat(agent.pid());
+  const auto rss = mem.rss_kib, hwm = mem.peak_rss_kib;
   const auto size = std::filesystem::file_size(binary("fleetlink-edge"));
   WARN("fleetlink-edge (aarch64, unstripped " << size / 1024 << " KiB) under " << argv[0] << ": VmRSS " << rss
                                               << " kB, VmHWM " << hwm << " kB after its first fix");

@@ -30,6 +30,7 @@ class Broker {
   void restart() { stop(); start(); }
   bool running() { return proc_.running(); }
   std::string log() const { return proc_.logText(); }
+  pid_t pid() const { return proc_.pid(); }
 
  private:
   Options opts_;
