@@ -1,5 +1,6 @@
 #include "hub/core/hub_core.hpp"
 
+#include <array>
 #include <atomic>
 #include <filesystem>
 #include <future>
@@ -166,6 +167,8 @@ struct HubCore::Impl final : CoreEffects, AdminHandler, HealthSource {
   metrics::Counter& m_messages = counter("fleetlink_hub_ingest_messages_total", "MQTT messages received", {});
   metrics::Gauge& m_queue = metrics::global().gauge("fleetlink_hub_ingest_queue_depth", "messages waiting for the core thread");
   metrics::Histogram& m_batch = metrics::global().histogram("fleetlink_hub_core_batch_seconds", "processing time of one core batch");
+  metrics::Histogram& m_tick = metrics::global().histogram(
+      "fleetlink_hub_core_tick_seconds", "processing time of one periodic check (time-based rules, escalations, health)");
   metrics::Counter& m_recovery_resyncs = counter("fleetlink_hub_recovery_resyncs_total",
                                                  "vehicles asked to re-send after an unclean stop", {});
   metrics::Gauge& m_alerts_active = metrics::global().gauge("fleetlink_hub_alerts_active", "open or acknowledged alerts");
@@ -333,7 +336,9 @@ void HubCore::Impl::run(std::stop_token st) {
     const std::int64_t now = clock.nowMs();
     if (now - last_tick_ms >= 250 || now < last_tick_ms) {
       last_tick_ms = now;
+      const auto t0 = std::chrono::steady_clock::now();
       tick(now);
+      m_tick.observe(std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count());
     }
     if (!more || (st.stop_requested() && batch.empty() && queue.size() == 0 && !running)) break;
   }
@@ -688,10 +693,18 @@ void HubCore::Impl::statusChanged(state::VehicleView& v, std::int64_t now) {
 void HubCore::Impl::tick(std::int64_t now) {
   if (auto m = recovery->heartbeat(now)) store->putSetting({"", kAliveKey, ingest::CrashRecovery::encode(*m)});
   vehicles.updateStatus(now, [&](state::VehicleView& v) { statusChanged(v, now); });
-  std::uint64_t online = 0;
+  // One pass over every vehicle: the time-based rules and the counts by status. The registry is ordered by
+  // fleet, so a fleet's rules are looked up once per fleet, not once per vehicle.
+  std::array<std::uint64_t, 3> by_status{};
+  const std::string* rules_fleet = nullptr;
+  const rules::FleetRules* fleet_rules = nullptr;
   vehicles.forEach([&](state::VehicleView& v) {
-    if (v.status == state::Status::Online) ++online;
-    const auto& r = *book.get(v.fleet).rules;
+    ++by_status[static_cast<std::size_t>(v.status)];
+    if (!rules_fleet || *rules_fleet != v.fleet) {
+      rules_fleet = &v.fleet;
+      fleet_rules = book.get(v.fleet).rules.get();
+    }
+    const auto& r = *fleet_rules;
     auto& vr = vehicle_rules[{v.fleet, v.vehicle}];
     rules::Findings f;
     if (r.enabled("offline"))
@@ -707,7 +720,7 @@ void HubCore::Impl::tick(std::int64_t now) {
     }
     apply(v.fleet, v.vehicle, f);
   });
-  vehicles_online = online;
+  vehicles_online = by_status[static_cast<std::size_t>(state::Status::Online)];
 
   engine->tick(now, [&](const std::string& fleet, const rules::Findings& f) { apply(fleet, "", f); });
   for (const auto& c : alerts.escalateOverdue()) alertChanged(c);
@@ -747,7 +760,7 @@ void HubCore::Impl::tick(std::int64_t now) {
   for (auto s : {state::Status::Online, state::Status::Silent, state::Status::Offline})
     metrics::global()
         .gauge("fleetlink_hub_vehicles", "vehicles by status", {{"status", std::string(state::statusName(s))}})
-        .set(static_cast<double>(vehicles.count(s)));
+        .set(static_cast<double>(by_status[static_cast<std::size_t>(s)]));
 }
 
 // ---- effects --------------------------------------------------------------------------------------
