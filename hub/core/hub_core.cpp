@@ -695,7 +695,7 @@ void HubCore::Impl::tick(std::int64_t now) {
   vehicles.updateStatus(now, [&](state::VehicleView& v) { statusChanged(v, now); });
   // One pass over every vehicle: the time-based rules and the counts by status. The registry is ordered by
   // fleet, so a fleet's rules are looked up once per fleet, not once per vehicle.
-  std::array<std::uint64_t, 3> by_status{};
+  std::array<std::uint64_t, state::kStatusCount> by_status{};
   const std::string* rules_fleet = nullptr;
   const rules::FleetRules* fleet_rules = nullptr;
   vehicles.forEach([&](state::VehicleView& v) {

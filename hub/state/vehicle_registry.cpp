@@ -88,11 +88,4 @@ std::vector<std::string> VehicleRegistry::fleets() const {
   return {s.begin(), s.end()};
 }
 
-std::size_t VehicleRegistry::count(Status s) const {
-  std::size_t n = 0;
-  for (const auto& [k, v] : vehicles_)
-    if (v.status == s) ++n;
-  return n;
-}
-
 }  // namespace fleetlink::hub::state

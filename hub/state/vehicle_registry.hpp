@@ -2,6 +2,7 @@
 // Live per-vehicle state: the newest position (only ever moving forward in time), driver, last health,
 // connection and the three-tier status: online, silent (no data for silent_after), offline (last will, clean
 // shutdown, or no data for offline_after). Not thread-safe: owned by the hub's core thread.
+#include <cstddef>
 #include <cstdint>
 #include <functional>
 #include <map>
@@ -14,6 +15,7 @@
 namespace fleetlink::hub::state {
 
 enum class Status { Online, Silent, Offline };
+inline constexpr std::size_t kStatusCount = 3;
 std::string_view statusName(Status s);
 
 struct VehicleView {
@@ -66,7 +68,6 @@ class VehicleRegistry {
     for (auto& [k, v] : vehicles_) fn(v);
   }
   std::vector<std::string> fleets() const;
-  std::size_t count(Status s) const;
   std::size_t size() const { return vehicles_.size(); }
   const StatusPolicy& policy() const { return policy_; }
 

@@ -9,8 +9,8 @@
 // lagging. As a safeguard against an unbounded set of vehicles, more than `conflate_after + kStatesPerItem *
 // max_items` of them cut the client off too. Every replaced event is announced: the next take() starts with a
 // control message {"type":"conflated","stream":..,"count":n} per stream, before the client can reach the place
-// the replaced events held, so a client can tell offsets skipped by design from lost ones. Pure logic: no locks, sockets or clocks; the owner serialises
-// access.
+// the replaced events held, so a client can tell offsets skipped by design from lost ones. Pure logic: no locks,
+// sockets or clocks; the owner serialises access.
 #include <cstddef>
 #include <cstdint>
 #include <memory>

@@ -168,10 +168,12 @@ Status WebServer::start() {
   d.listener->run();
   d.work.emplace(d.ioc.get_executor());
   d.scheduleExpiryCheck();
-  for (int i = 0; i < d.settings.threads; ++i) d.threads.emplace_back([&d] {
+  for (int i = 0; i < d.settings.threads; ++i) {
+    d.threads.emplace_back([&d] {
       nameThisThread("web-io");
       d.ioc.run();
     });
+  }
   d.started = true;
   kLog.info("web server listening",
             {{"address", d.settings.address}, {"port", std::to_string(d.port)}, {"tls", d.tls ? "true" : "false"},
