@@ -17,12 +17,15 @@ class GpsFake {
   explicit GpsFake(Options o);
   ~GpsFake();
   int port() const { return port_; }
+  // Starts gpsfake; a looping feed (once = false) returns only after gpsd has streamed a fix from it.
   void start();
   void stop();
   bool running() { return proc_.running(); }
   std::string log() const { return proc_.logText(); }
 
  private:
+  void launch();
+
   Options opts_;
   TempDir dir_;
   int port_;
