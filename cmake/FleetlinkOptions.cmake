@@ -29,6 +29,12 @@ if(FLEETLINK_TSAN)
   add_link_options(-fsanitize=thread)
 endif()
 
+# The edge agent runs on small boards for months: in release builds its own code is optimised for size.
+# Measured on the agent (docs/performance.md): 0.4 MiB less resident memory than -O3, and the backlog still
+# drains at four times its target. fleetlink_edge_code is linked by the agent's libraries only.
+add_library(fleetlink_edge_code INTERFACE)
+target_compile_options(fleetlink_edge_code INTERFACE $<$<CONFIG:Release>:-Os>)
+
 # Boost 1.74's Asio misses <utility> under GCC 12 in C++20 mode; targets using Asio/Beast link this.
 add_library(fleetlink_asio INTERFACE)
 target_compile_options(fleetlink_asio INTERFACE -include utility)

@@ -5,10 +5,14 @@
 // Prints a table and, with --json FILE, writes the figures. --enforce exits 1 when a target is missed.
 #include <unistd.h>
 
+#include <algorithm>
+#include <cctype>
 #include <chrono>
 #include <cstdio>
+#include <filesystem>
 #include <fstream>
 #include <iostream>
+#include <map>
 #include <sstream>
 #include <string>
 #include <thread>
@@ -158,6 +162,30 @@ ProcSample sample(pid_t pid) {
   return out;
 }
 
+// Resident memory by what is mapped (a library, the agent's binary, "[anon]" for heap, stacks and SQLite's cache),
+// largest first: where the RSS figure comes from.
+std::vector<std::pair<std::string, long>> rssByMapping(pid_t pid) {
+  std::map<std::string, long> kib;
+  std::ifstream smaps("/proc/" + std::to_string(pid) + "/smaps");
+  std::string line, name;
+  while (std::getline(smaps, line)) {
+    if (line.empty()) continue;
+    if (std::isxdigit(static_cast<unsigned char>(line[0])) && line.find('-') < line.find(' ')) {
+      std::istringstream fields(line);
+      std::string range, perms, offset, dev, inode;
+      fields >> range >> perms >> offset >> dev >> inode;
+      std::getline(fields >> std::ws, name);
+      if (name.empty() || name == "[heap]" || name == "[stack]") name = "[anon]";
+      else name = std::filesystem::path(name).filename().string();
+    } else if (line.rfind("Rss:", 0) == 0) {
+      kib[name] += std::stol(line.substr(4));
+    }
+  }
+  std::vector<std::pair<std::string, long>> out(kib.begin(), kib.end());
+  std::sort(out.begin(), out.end(), [](const auto& a, const auto& b) { return a.second > b.second; });
+  return out;
+}
+
 nlohmann::json idle(int secs) {
   TempDir dir("bench-edge-idle");
   const std::string drive = dir.file("drive.nmea");
@@ -181,6 +209,9 @@ nlohmann::json idle(int secs) {
     max_rss = std::max(max_rss, sample(pid).rss_mib);
   }
   const auto last = sample(pid);
+  nlohmann::json mappings = nlohmann::json::array();
+  for (const auto& [name, kib] : rssByMapping(pid))
+    if (mappings.size() < 12) mappings.push_back({{"name", name}, {"rss_kib", kib}});
   const double elapsed = seconds(t0, Steady::now());
   const auto published = probe.count() - before;
   agent.stop();
@@ -189,6 +220,7 @@ nlohmann::json idle(int secs) {
           {"rss_max_mib", max_rss},
           {"pss_mib", last.pss_mib},
           {"private_mib", last.private_mib},
+          {"largest_mappings", mappings},
           {"cpu_percent", 100.0 * (last.cpu_s - first.cpu_s) / elapsed},
           {"messages_per_s", published / elapsed}};
 }
@@ -237,6 +269,10 @@ int main(int argc, char** argv) {
   std::printf("    of which shared library pages         %10.2f MiB (PSS %.2f MiB, private %.2f MiB)\n",
               id["rss_mib"].get<double>() - id["private_mib"].get<double>(), id["pss_mib"].get<double>(),
               id["private_mib"].get<double>());
+  std::printf("    largest mappings (RSS):");
+  for (const auto& m : id["largest_mappings"])
+    std::printf(" %s %.2f,", m["name"].get<std::string>().c_str(), m["rss_kib"].get<double>() / 1024.0);
+  std::printf(" MiB\n");
   std::printf("  agent CPU at 1 Hz                      %10.3f %% of a core (target < %.0f)  %s\n",
               id["cpu_percent"].get<double>(), kTargetCpuPercent, cpu_ok ? "ok" : "MISSED");
   if (!json_path.empty()) std::ofstream(json_path) << out.dump(2) << "\n";

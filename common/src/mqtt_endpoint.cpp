@@ -1,6 +1,25 @@
 #include "fleetlink/common/mqtt_endpoint.hpp"
 
+#include <MQTTAsync.h>
+
+#include <mutex>
+
 namespace fleetlink::mqttx {
+namespace {
+
+// Paho initialises OpenSSL itself unless told otherwise: it loads every error string, cipher and digest at the
+// first client, TLS or not (about a megabyte of the edge agent's memory). OpenSSL 1.1 and later initialise
+// on first use, so that work is left to the first TLS connection, which loads only what it needs.
+void initPahoOnce() {
+  static std::once_flag once;
+  std::call_once(once, [] {
+    MQTTAsync_init_options init = MQTTAsync_init_options_initializer;
+    init.do_openssl_init = 0;
+    MQTTAsync_global_init(&init);
+  });
+}
+
+}  // namespace
 
 std::string serverUri(const Endpoint& e) {
   return std::string(e.tls ? "ssl://" : "tcp://") + e.host + ":" + std::to_string(e.port);
@@ -37,6 +56,7 @@ mqtt::connect_options connectOptions(const Endpoint& e, bool clean_start, std::c
 }
 
 mqtt::create_options createOptions(int max_buffered) {
+  initPahoOnce();
   mqtt::create_options o(MQTTVERSION_5);
   if (max_buffered > 0) {
     o.set_send_while_disconnected(true);

@@ -1,5 +1,5 @@
 // Admin requests as they arrive on fl/v1/{fleet}/admin/req: JSON (proto3 mapping) or protobuf.
-#include "fleetlink/common/wire.hpp"
+#include "fleetlink/common/wire_json.hpp"
 #include "fuzz/fuzz_target.hpp"
 
 using namespace fleetlink;

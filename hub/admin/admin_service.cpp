@@ -5,7 +5,7 @@
 #include "fleetlink/common/ids.hpp"
 #include "fleetlink/common/log.hpp"
 #include "fleetlink/common/metrics.hpp"
-#include "fleetlink/common/wire.hpp"
+#include "fleetlink/common/wire_json.hpp"
 #include "hub/store/track_export.hpp"
 
 namespace fleetlink::hub::admin {

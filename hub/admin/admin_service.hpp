@@ -9,7 +9,7 @@
 #include <nlohmann/json.hpp>
 
 #include "fleetlink/common/expected.hpp"
-#include "fleetlink/common/wire.hpp"
+#include "fleetlink/common/wire_json.hpp"
 #include "fleetlink/v1/fleetlink.pb.h"
 #include "hub/core/core_parts.hpp"
 

@@ -5,6 +5,7 @@
 #include <cstdint>
 #include <string>
 
+#include "fleetlink/v1/admin.pb.h"
 #include "fleetlink/v1/fleetlink.pb.h"
 
 namespace fleetlink::hub {

@@ -14,7 +14,7 @@
 #include "fleetlink/common/metrics.hpp"
 #include "fleetlink/common/thread_name.hpp"
 #include "fleetlink/common/topics.hpp"
-#include "fleetlink/common/wire.hpp"
+#include "fleetlink/common/wire_json.hpp"
 #include "hub/admin/admin_service.hpp"
 #include "hub/core/bounded_queue.hpp"
 #include "hub/core/core_parts.hpp"

@@ -11,7 +11,7 @@
 #include "fleetlink/common/metrics.hpp"
 #include "fleetlink/common/program.hpp"
 #include "fleetlink/common/thread_name.hpp"
-#include "fleetlink/common/wire.hpp"
+#include "fleetlink/common/wire_json.hpp"
 
 namespace fleetlink::hub::notify {
 namespace {

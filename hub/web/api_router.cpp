@@ -8,7 +8,7 @@
 
 #include "fleetlink/common/ids.hpp"
 #include "fleetlink/common/log.hpp"
-#include "fleetlink/common/wire.hpp"
+#include "fleetlink/common/wire_json.hpp"
 
 namespace fleetlink::hub::web {
 namespace {

@@ -2,7 +2,7 @@
 
 #include <nlohmann/json.hpp>
 
-#include "fleetlink/common/wire.hpp"
+#include "fleetlink/common/wire_json.hpp"
 
 namespace fleetlink::hub::web {
 namespace {

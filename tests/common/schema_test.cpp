@@ -1,6 +1,6 @@
 #include <catch2/catch.hpp>
 
-#include "fleetlink/common/wire.hpp"
+#include "fleetlink/common/wire_json.hpp"
 
 using namespace fleetlink;
 

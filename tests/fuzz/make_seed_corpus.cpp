@@ -6,7 +6,7 @@
 #include <iostream>
 #include <memory>
 
-#include "fleetlink/common/wire.hpp"
+#include "fleetlink/common/wire_json.hpp"
 #include "tools/fleet-sim/mqtt5_codec.hpp"
 #include "tools/fleet-sim/sim_vehicle.hpp"
 

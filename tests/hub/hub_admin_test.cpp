@@ -10,7 +10,7 @@
 #include <thread>
 
 #include "fleetlink/common/topics.hpp"
-#include "fleetlink/common/wire.hpp"
+#include "fleetlink/common/wire_json.hpp"
 #include "hub_fixture.hpp"
 #include "support/ports.hpp"
 #include "support/process.hpp"

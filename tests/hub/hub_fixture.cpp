@@ -5,7 +5,7 @@
 
 #include <catch2/catch.hpp>
 
-#include "fleetlink/common/wire.hpp"
+#include "fleetlink/common/wire_json.hpp"
 #include "hub/admin/admin_service.hpp"
 #include "hub/config/hub_config.hpp"
 

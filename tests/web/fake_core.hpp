@@ -8,7 +8,7 @@
 
 #include <nlohmann/json.hpp>
 
-#include "fleetlink/common/wire.hpp"
+#include "fleetlink/common/wire_json.hpp"
 #include "hub/api/hub_api.hpp"
 
 namespace fleetlink::test {
