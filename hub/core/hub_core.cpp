@@ -4,6 +4,8 @@
 #include <atomic>
 #include <filesystem>
 #include <future>
+#include <memory>
+#include <optional>
 #include <thread>
 #include <unordered_map>
 
@@ -81,7 +83,8 @@ struct HubCore::Impl final : CoreEffects, AdminHandler, HealthSource {
   void onPanic(state::VehicleView& view, const v1::Record& r, const std::string& device);
   void askToResend(const std::string& fleet, const std::string& vehicle, std::int64_t now);
   void finishVehicles(std::int64_t now);
-  void tick(std::int64_t now);
+  bool sweepSlice(std::int64_t now);
+  void tickFleet(std::int64_t now);
   void reject(const std::string& reason, const std::string& topic, const std::string& detail, std::int64_t now);
   void apply(const std::string& fleet, const std::string& vehicle, const rules::Findings& findings);
   void statusChanged(state::VehicleView& v, std::int64_t now);
@@ -148,6 +151,17 @@ struct HubCore::Impl final : CoreEffects, AdminHandler, HealthSource {
   std::unordered_map<std::string, std::string> panic_alerts;  // device:epoch:seq -> alert id (for re-acks)
   LogLimiter log_limiter;
   std::int64_t last_tick_ms = 0;
+  // The periodic check starts every 250 ms. Its pass over the vehicles (statuses, time-based rules, counts) is
+  // cut into slices of kSweepSlice vehicles, one per turn of the core loop between batches, so that positions
+  // never wait behind a pass over the whole fleet; the fleet-wide part runs once the pass is complete.
+  static constexpr std::size_t kSweepSlice = 512;
+  struct Sweep {
+    bool active = false;
+    std::optional<state::VehicleRegistry::Key> after;  // where the next slice starts
+    std::array<std::uint64_t, state::kStatusCount> by_status{};
+    double work_s = 0;
+  };
+  Sweep sweep;
 
   // Health, readable from any thread.
   std::atomic<bool> broker_connected{false};
@@ -169,6 +183,8 @@ struct HubCore::Impl final : CoreEffects, AdminHandler, HealthSource {
   metrics::Histogram& m_batch = metrics::global().histogram("fleetlink_hub_core_batch_seconds", "processing time of one core batch");
   metrics::Histogram& m_tick = metrics::global().histogram(
       "fleetlink_hub_core_tick_seconds", "processing time of one periodic check (time-based rules, escalations, health)");
+  metrics::Histogram& m_tick_slice = metrics::global().histogram(
+      "fleetlink_hub_core_tick_slice_seconds", "processing time of one slice of the periodic check (the longest pause it puts between batches)");
   metrics::Counter& m_recovery_resyncs = counter("fleetlink_hub_recovery_resyncs_total",
                                                  "vehicles asked to re-send after an unclean stop", {});
   metrics::Gauge& m_alerts_active = metrics::global().gauge("fleetlink_hub_alerts_active", "open or acknowledged alerts");
@@ -326,7 +342,8 @@ void HubCore::Impl::run(std::stop_token st) {
   // Keep going after a stop request until the queue is closed and drained: nothing accepted is dropped.
   while (true) {
     batch.clear();
-    const bool more = queue.popAll(batch, std::chrono::milliseconds(100), 4096);
+    // Between the slices of a periodic check the loop only picks up what has arrived; it does not wait.
+    const bool more = queue.popAll(batch, std::chrono::milliseconds(sweep.active ? 0 : 100), 4096);
     m_queue.set(static_cast<double>(queue.size()));
     if (!batch.empty()) {
       const auto t0 = std::chrono::steady_clock::now();
@@ -334,11 +351,22 @@ void HubCore::Impl::run(std::stop_token st) {
       m_batch.observe(std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count());
     }
     const std::int64_t now = clock.nowMs();
-    if (now - last_tick_ms >= 250 || now < last_tick_ms) {
+    if (!sweep.active && (now - last_tick_ms >= 250 || now < last_tick_ms)) {
       last_tick_ms = now;
+      sweep = Sweep{};
+      sweep.active = true;
+    }
+    if (sweep.active) {
       const auto t0 = std::chrono::steady_clock::now();
-      tick(now);
-      m_tick.observe(std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count());
+      const bool complete = sweepSlice(now);
+      if (complete) tickFleet(now);
+      const double took = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+      m_tick_slice.observe(took);
+      sweep.work_s += took;
+      if (complete) {
+        m_tick.observe(sweep.work_s);
+        sweep.active = false;
+      }
     }
     if (!more || (st.stop_requested() && batch.empty() && queue.size() == 0 && !running)) break;
   }
@@ -690,19 +718,16 @@ void HubCore::Impl::statusChanged(state::VehicleView& v, std::int64_t now) {
     for (const auto& c : commands.onOnline(v.fleet, v.vehicle, now)) store->putCommand(c);
 }
 
-void HubCore::Impl::tick(std::int64_t now) {
-  if (auto m = recovery->heartbeat(now)) store->putSetting({"", kAliveKey, ingest::CrashRecovery::encode(*m)});
-  vehicles.updateStatus(now, [&](state::VehicleView& v) { statusChanged(v, now); });
-  // One pass over every vehicle: the time-based rules and the counts by status. The registry is ordered by
-  // fleet, so a fleet's rules are looked up once per fleet, not once per vehicle.
-  std::array<std::uint64_t, state::kStatusCount> by_status{};
+bool HubCore::Impl::sweepSlice(std::int64_t now) {
+  // The registry is ordered by fleet, so a fleet's rules are looked up once per fleet in a slice.
   const std::string* rules_fleet = nullptr;
-  const rules::FleetRules* fleet_rules = nullptr;
-  vehicles.forEach([&](state::VehicleView& v) {
-    ++by_status[static_cast<std::size_t>(v.status)];
+  std::shared_ptr<const rules::FleetRules> fleet_rules;
+  sweep.after = vehicles.forEachAfter(sweep.after, kSweepSlice, [&](state::VehicleView& v) {
+    if (vehicles.updateStatus(v, now)) statusChanged(v, now);
+    ++sweep.by_status[static_cast<std::size_t>(v.status)];
     if (!rules_fleet || *rules_fleet != v.fleet) {
       rules_fleet = &v.fleet;
-      fleet_rules = book.get(v.fleet).rules.get();
+      fleet_rules = book.get(v.fleet).rules;
     }
     const auto& r = *fleet_rules;
     auto& vr = vehicle_rules[{v.fleet, v.vehicle}];
@@ -720,6 +745,12 @@ void HubCore::Impl::tick(std::int64_t now) {
     }
     apply(v.fleet, v.vehicle, f);
   });
+  return !sweep.after;
+}
+
+void HubCore::Impl::tickFleet(std::int64_t now) {
+  if (auto m = recovery->heartbeat(now)) store->putSetting({"", kAliveKey, ingest::CrashRecovery::encode(*m)});
+  const auto& by_status = sweep.by_status;
   vehicles_online = by_status[static_cast<std::size_t>(state::Status::Online)];
 
   engine->tick(now, [&](const std::string& fleet, const rules::Findings& f) { apply(fleet, "", f); });

@@ -70,11 +70,6 @@ bool VehicleRegistry::updateStatus(VehicleView& v, std::int64_t now_ms) {
   return changed;
 }
 
-void VehicleRegistry::updateStatus(std::int64_t now_ms, const std::function<void(VehicleView&)>& changed) {
-  for (auto& [k, v] : vehicles_)
-    if (updateStatus(v, now_ms)) changed(v);
-}
-
 std::vector<const VehicleView*> VehicleRegistry::list(const std::string& fleet) const {
   std::vector<const VehicleView*> out;
   for (const auto& [k, v] : vehicles_)

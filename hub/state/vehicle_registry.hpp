@@ -5,6 +5,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <functional>
+#include <iterator>
 #include <map>
 #include <optional>
 #include <string>
@@ -46,6 +47,8 @@ struct StatusPolicy {
 
 class VehicleRegistry {
  public:
+  using Key = std::pair<std::string, std::string>;  // fleet, vehicle: the registry's order
+
   explicit VehicleRegistry(StatusPolicy policy) : policy_(policy) {}
 
   VehicleView& touch(const std::string& fleet, const std::string& vehicle);  // creates on first sight
@@ -58,8 +61,7 @@ class VehicleRegistry {
   bool offerPosition(VehicleView& v, const v1::Position& p, std::int64_t time_ms, std::int64_t now_ms);
   void connectionChanged(VehicleView& v, v1::VehicleState::Connection c, std::int64_t now_ms);
 
-  // Re-evaluates every vehicle's tier (or one), calling `changed` for each vehicle whose tier moved.
-  void updateStatus(std::int64_t now_ms, const std::function<void(VehicleView&)>& changed);
+  // Re-evaluates one vehicle's tier; true when it moved.
   bool updateStatus(VehicleView& v, std::int64_t now_ms);
 
   std::vector<const VehicleView*> list(const std::string& fleet) const;
@@ -67,13 +69,24 @@ class VehicleRegistry {
   void forEach(Fn&& fn) {
     for (auto& [k, v] : vehicles_) fn(v);
   }
+  // Visits up to `max` vehicles (at least one) in key order, starting after `after` (from the first when empty), so
+  // that a long pass can be cut into slices. Returns the key of the last vehicle visited, or nothing once the end
+  // was reached. Vehicles added behind the cursor between slices are visited by the next pass.
+  template <typename Fn>
+  std::optional<Key> forEachAfter(const std::optional<Key>& after, std::size_t max, Fn&& fn) {
+    auto it = after ? vehicles_.upper_bound(*after) : vehicles_.begin();
+    if (max == 0) max = 1;
+    for (std::size_t n = 0; it != vehicles_.end() && n < max; ++it, ++n) fn(it->second);
+    if (it == vehicles_.end()) return std::nullopt;
+    return std::prev(it)->first;
+  }
   std::vector<std::string> fleets() const;
   std::size_t size() const { return vehicles_.size(); }
   const StatusPolicy& policy() const { return policy_; }
 
  private:
   StatusPolicy policy_;
-  std::map<std::pair<std::string, std::string>, VehicleView> vehicles_;
+  std::map<Key, VehicleView> vehicles_;
 };
 
 }  // namespace fleetlink::hub::state

@@ -1,6 +1,8 @@
 // Integration: the hub core in-process against a real Mosquitto, fed real Uplink protobufs.
 #include <catch2/catch.hpp>
 
+#include <set>
+
 #include "fleetlink/common/metrics.hpp"
 #include "fleetlink/common/topics.hpp"
 #include "hub/store/store.hpp"
@@ -179,6 +181,30 @@ TEST_CASE("vehicle status in three tiers: online, silent, offline, and offline o
   auto events = hub.admin("acme", "history.events", {{"vehicle", "v1"}, {"type", "state"}});
   CHECK(events["result"].size() == 2);
   dev.publish(topics::vehicleState("acme", "v1"), "", 1, true);  // clear the retained state
+}
+
+TEST_CASE("the periodic check covers a fleet larger than one of its slices", "[hub][integration][status]") {
+  Broker broker;
+  TempDir dir;
+  HubUnderTest hub(broker, dir.path(), "[status]\nsilent_after = \"3s\"\noffline_after = \"5s\"\n");
+  MqttProbe dev(broker.uri(), {});
+  constexpr std::size_t kVehicles = 1500;  // the check goes over the vehicles 512 at a time: three slices
+  for (std::size_t i = 0; i < kVehicles; ++i) {
+    const std::string vehicle = "v" + std::to_string(i);
+    dev.publish(topics::vehicleUp("acme", vehicle), uplink("acme", vehicle, {positionRecord(1, nowMs(), 52, 5, 1)}));
+  }
+  auto reached = [&](const std::string& status) {
+    std::set<std::string> vehicles;
+    for (const auto& e : hub.sink().events())
+      if (e.kind == hub::LiveEvent::Kind::VehicleStatus && e.update.status() == status) vehicles.insert(e.vehicle);
+    return vehicles.size();
+  };
+  // Every vehicle is counted online by one complete pass, then each one goes silent and offline.
+  REQUIRE(waitUntil([&] { return hub.core().healthSource().health().vehicles_online == kVehicles; }, 20s));
+  REQUIRE(waitUntil([&] { return reached("offline") == kVehicles; }, 30s));
+  CHECK(reached("online") == kVehicles);
+  CHECK(reached("silent") == kVehicles);
+  REQUIRE(waitUntil([&] { return hub.core().healthSource().health().vehicles_online == 0; }, 5s));
 }
 
 TEST_CASE("alerts survive a hub restart", "[hub][integration][alerts]") {
