@@ -128,8 +128,8 @@ TEST_CASE("cross qemu 01: the cross-built agent publishes a real fix through a r
   const auto mem = readProcStat(agent.pid());
   const auto rss = mem.rss_kib, hwm = mem.peak_rss_kib;
   const auto size = std::filesystem::file_size(binary("fleetlink-edge"));
-  WARN("fleetlink-edge (aarch64, unstripped " << size / 1024 << " KiB) under " << argv[0] << ": VmRSS " << rss
-                                              << " kB, VmHWM " << hwm << " kB after its first fix");
+  WARN("fleetlink-edge (" FLEETLINK_CROSS_DEBARCH ", unstripped " << size / 1024 << " KiB) under " << argv[0]
+                                                 << ": VmRSS " << rss << " kB, VmHWM " << hwm << " kB after its first fix");
   CHECK(rss > 0);
   CHECK(agent.stop(10s) == 0);
 }
