@@ -6,13 +6,10 @@
 #include <unistd.h>
 
 #include <algorithm>
-#include <cctype>
 #include <chrono>
 #include <cstdio>
-#include <filesystem>
 #include <fstream>
 #include <iostream>
-#include <map>
 #include <sstream>
 #include <string>
 #include <thread>
@@ -37,6 +34,7 @@ using fleetlink::test::GpsFake;
 using fleetlink::test::MqttProbe;
 using fleetlink::test::Received;
 using fleetlink::test::readProcStat;
+using fleetlink::test::rssByMapping;
 using fleetlink::test::run;
 using fleetlink::test::sourcePath;
 using fleetlink::test::TempDir;
@@ -162,30 +160,6 @@ ProcSample sample(pid_t pid) {
   return out;
 }
 
-// Resident memory by what is mapped (a library, the agent's binary, "[anon]" for heap, stacks and SQLite's cache),
-// largest first: where the RSS figure comes from.
-std::vector<std::pair<std::string, long>> rssByMapping(pid_t pid) {
-  std::map<std::string, long> kib;
-  std::ifstream smaps("/proc/" + std::to_string(pid) + "/smaps");
-  std::string line, name;
-  while (std::getline(smaps, line)) {
-    if (line.empty()) continue;
-    if (std::isxdigit(static_cast<unsigned char>(line[0])) && line.find('-') < line.find(' ')) {
-      std::istringstream fields(line);
-      std::string range, perms, offset, dev, inode;
-      fields >> range >> perms >> offset >> dev >> inode;
-      std::getline(fields >> std::ws, name);
-      if (name.empty() || name == "[heap]" || name == "[stack]") name = "[anon]";
-      else name = std::filesystem::path(name).filename().string();
-    } else if (line.rfind("Rss:", 0) == 0) {
-      kib[name] += std::stol(line.substr(4));
-    }
-  }
-  std::vector<std::pair<std::string, long>> out(kib.begin(), kib.end());
-  std::sort(out.begin(), out.end(), [](const auto& a, const auto& b) { return a.second > b.second; });
-  return out;
-}
-
 nlohmann::json idle(int secs) {
   TempDir dir("bench-edge-idle");
   const std::string drive = dir.file("drive.nmea");
@@ -210,8 +184,8 @@ nlohmann::json idle(int secs) {
   }
   const auto last = sample(pid);
   nlohmann::json mappings = nlohmann::json::array();
-  for (const auto& [name, kib] : rssByMapping(pid))
-    if (mappings.size() < 12) mappings.push_back({{"name", name}, {"rss_kib", kib}});
+  for (const auto& m : rssByMapping(pid))
+    if (mappings.size() < 12) mappings.push_back({{"name", m.name}, {"rss_kib", m.rss_kib}});
   const double elapsed = seconds(t0, Steady::now());
   const auto published = probe.count() - before;
   agent.stop();

@@ -4,7 +4,6 @@
 // shutdown, or no data for offline_after). Not thread-safe: owned by the hub's core thread.
 #include <cstddef>
 #include <cstdint>
-#include <functional>
 #include <iterator>
 #include <map>
 #include <optional>
@@ -65,10 +64,6 @@ class VehicleRegistry {
   bool updateStatus(VehicleView& v, std::int64_t now_ms);
 
   std::vector<const VehicleView*> list(const std::string& fleet) const;
-  template <typename Fn>
-  void forEach(Fn&& fn) {
-    for (auto& [k, v] : vehicles_) fn(v);
-  }
   // Visits up to `max` vehicles (at least one) in key order, starting after `after` (from the first when empty), so
   // that a long pass can be cut into slices. Returns the key of the last vehicle visited, or nothing once the end
   // was reached. Vehicles added behind the cursor between slices are visited by the next pass.

@@ -1,7 +1,5 @@
 #include "support/gps_feed.hpp"
 
-#include <arpa/inet.h>
-#include <netinet/in.h>
 #include <signal.h>
 #include <sys/socket.h>
 #include <sys/time.h>
@@ -21,32 +19,26 @@ constexpr auto kFirstFixTimeout = std::chrono::seconds(20);
 
 // True once gpsd on 127.0.0.1:port streams a TPV report with a 2D or 3D fix to a watching client.
 bool gpsdStreamsFix(int port, std::chrono::milliseconds timeout) {
-  const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+  const int fd = connectLoopback(port);
   if (fd < 0) return false;
   timeval tv{0, 250'000};
   ::setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
-  sockaddr_in a{};
-  a.sin_family = AF_INET;
-  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  a.sin_port = htons(static_cast<uint16_t>(port));
   bool fix = false;
-  if (::connect(fd, reinterpret_cast<sockaddr*>(&a), sizeof a) == 0) {
-    const std::string watch = "?WATCH={\"enable\":true,\"json\":true};\n";
-    if (::send(fd, watch.data(), watch.size(), MSG_NOSIGNAL) == static_cast<ssize_t>(watch.size())) {
-      std::string pending;
-      char buf[4096];
-      const auto deadline = std::chrono::steady_clock::now() + timeout;
-      while (!fix && std::chrono::steady_clock::now() < deadline) {
-        const ssize_t n = ::recv(fd, buf, sizeof buf, 0);
-        if (n == 0) break;
-        if (n < 0) continue;  // receive timeout: look at the clock again
-        pending.append(buf, static_cast<size_t>(n));
-        for (size_t nl; !fix && (nl = pending.find('\n')) != std::string::npos; pending.erase(0, nl + 1)) {
-          const std::string_view line(pending.data(), nl);
-          fix = line.find("\"class\":\"TPV\"") != std::string_view::npos &&
-                (line.find("\"mode\":2") != std::string_view::npos ||
-                 line.find("\"mode\":3") != std::string_view::npos);
-        }
+  const std::string watch = "?WATCH={\"enable\":true,\"json\":true};\n";
+  if (::send(fd, watch.data(), watch.size(), MSG_NOSIGNAL) == static_cast<ssize_t>(watch.size())) {
+    std::string pending;
+    char buf[4096];
+    const auto deadline = std::chrono::steady_clock::now() + timeout;
+    while (!fix && std::chrono::steady_clock::now() < deadline) {
+      const ssize_t n = ::recv(fd, buf, sizeof buf, 0);
+      if (n == 0) break;
+      if (n < 0) continue;  // receive timeout: look at the clock again
+      pending.append(buf, static_cast<size_t>(n));
+      for (size_t nl; !fix && (nl = pending.find('\n')) != std::string::npos; pending.erase(0, nl + 1)) {
+        const std::string_view line(pending.data(), nl);
+        fix = line.find("\"class\":\"TPV\"") != std::string_view::npos &&
+              (line.find("\"mode\":2") != std::string_view::npos ||
+               line.find("\"mode\":3") != std::string_view::npos);
       }
     }
   }

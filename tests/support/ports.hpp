@@ -6,4 +6,6 @@ namespace fleetlink::test {
 int freePort();
 // True when something accepts connections on 127.0.0.1:port.
 bool portOpen(int port);
+// A blocking TCP socket connected to 127.0.0.1:port (the caller closes it), or -1.
+int connectLoopback(int port);
 }  // namespace fleetlink::test

@@ -2,7 +2,11 @@
 
 #include <unistd.h>
 
+#include <algorithm>
+#include <cctype>
+#include <filesystem>
 #include <fstream>
+#include <map>
 #include <sstream>
 #include <string>
 
@@ -31,6 +35,29 @@ ProcStat readProcStat(pid_t pid) {
   }
   s.ok = true;
   return s;
+}
+
+std::vector<MappingRss> rssByMapping(pid_t pid) {
+  std::map<std::string, std::uint64_t> kib;
+  std::ifstream smaps("/proc/" + std::to_string(pid) + "/smaps");
+  std::string line, name;
+  while (std::getline(smaps, line)) {
+    if (line.empty()) continue;
+    if (std::isxdigit(static_cast<unsigned char>(line[0])) && line.find('-') < line.find(' ')) {
+      std::istringstream fields(line);
+      std::string range, perms, offset, dev, inode;
+      fields >> range >> perms >> offset >> dev >> inode;
+      std::getline(fields >> std::ws, name);
+      if (name.empty() || name == "[heap]" || name == "[stack]") name = "[anon]";
+      else name = std::filesystem::path(name).filename().string();
+    } else if (line.rfind("Rss:", 0) == 0) {
+      kib[name] += std::stoull(line.substr(4));
+    }
+  }
+  std::vector<MappingRss> out;
+  for (const auto& [n, k] : kib) out.push_back({n, k});
+  std::sort(out.begin(), out.end(), [](const MappingRss& a, const MappingRss& b) { return a.rss_kib > b.rss_kib; });
+  return out;
 }
 
 }  // namespace fleetlink::test

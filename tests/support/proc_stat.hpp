@@ -4,6 +4,8 @@
 #include <sys/types.h>
 
 #include <cstdint>
+#include <string>
+#include <vector>
 
 namespace fleetlink::test {
 
@@ -14,5 +16,13 @@ struct ProcStat {
   bool ok = false;                 // false once the process is gone
 };
 ProcStat readProcStat(pid_t pid);
+
+// Resident memory by what is mapped (a library or program by file name, "[anon]" for heap, stacks and anonymous
+// memory), largest first (/proc/<pid>/smaps): where an RSS figure comes from.
+struct MappingRss {
+  std::string name;
+  std::uint64_t rss_kib = 0;
+};
+std::vector<MappingRss> rssByMapping(pid_t pid);
 
 }  // namespace fleetlink::test
