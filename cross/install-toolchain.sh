@@ -35,7 +35,6 @@ target_pkgs=(
   libsqlite3-dev
   libgps-dev
   libgpiod-dev
-  libsystemd-dev
   libssl-dev
   libtomlplusplus-dev
 )

@@ -13,7 +13,7 @@ pkgs=(
   libprotobuf-dev protobuf-compiler
   catch2
   libssl-dev libcpp-jwt-dev libtomlplusplus-dev nlohmann-json3-dev libcli11-dev
-  libgpiod-dev libsystemd-dev
+  libgpiod-dev
   python3 openssl curl procps
   chromium nodejs
 )

@@ -91,7 +91,8 @@ void EdgeAgent::start() {
                                    "--health.thermal_zone=",
                                    "--outbox.sync_interval=1s"};
   for (const auto& e : opts_.extra) argv.push_back(e);
-  proc_ = Process(argv, (folder / ("edge-" + opts_.vehicle + "-" + std::to_string(++starts_) + ".log")).string());
+  proc_ = Process(argv, (folder / ("edge-" + opts_.vehicle + "-" + std::to_string(++starts_) + ".log")).string(),
+                  opts_.env);
   const bool up = waitUntil(
       [&] {
         if (!proc_.running()) return true;

@@ -38,6 +38,7 @@ struct AgentOptions {
   int gps_port = 0;
   int mqtt_port = 0;
   std::vector<std::string> extra;  // more --key=value flags (later ones win)
+  std::map<std::string, std::string> env;  // environment variables beside the test's own
 };
 
 // The real agent binary with settings that make tests quick (report every fix, fast reconnects).
