@@ -14,6 +14,7 @@
 #include <chrono>
 #include <cstdio>
 #include <fstream>
+#include <limits>
 #include <iostream>
 #include <memory>
 #include <mutex>
@@ -64,6 +65,7 @@ struct Args {
   bool smoke = false;
   bool enforce = false;
   bool direct = false;  // fan-out only, events handed straight to an in-process web server (no MQTT, no core)
+  bool broker_probe = false;  // also time publish -> broker -> a plain MQTT subscriber (the broker's share)
   std::string web_toml;  // more [web] settings for the hub (e.g. event_log = "off")
 };
 
@@ -93,12 +95,15 @@ Args parseArgs(int argc, char** argv) {
     else if (k == "--json") a.json_path = val();
     else if (k == "--enforce") a.enforce = true;
     else if (k == "--direct") a.direct = true;
+    else if (k == "--broker-probe") a.broker_probe = true;
     else if (k == "--web-toml") a.web_toml = val();
     else if (k == "--help") {
       std::cout << "bench_web [--smoke] [--idle N] [--vehicles N] [--fleet-size N] [--fleet-clients N] "
                    "[--all-clients N] [--warmup S] [--seconds S] [--json FILE] [--enforce] [--direct]\n"
+                   "          [--broker-probe]\n"
                    "          [--web-toml 'key = value']\n"
                    "--direct: fan-out only, into an in-process web server, to separate the web side from ingest.\n"
+                   "--broker-probe: a plain MQTT subscriber on every uplink too: the latency up to the hub's door.\n"
                    "--web-toml: more lines for the hub's [web] section, e.g. 'event_log = \"off\"'.\n"
                    "FLEETLINK_HUB_BINARY selects the hub binary (default: this build's).\n";
       std::exit(0);
@@ -290,6 +295,24 @@ void raiseFileLimit() {
   }
 }
 
+// A quantile of a Prometheus histogram in `text`: the upper bound of the bucket that holds it (0 when absent).
+double histogramQuantile(const std::string& text, const std::string& name, double q) {
+  std::vector<std::pair<double, double>> buckets;  // (le, cumulative count)
+  const std::string prefix = name + "_bucket{le=\"";
+  for (auto p = text.find(prefix); p != std::string::npos; p = text.find(prefix, p + 1)) {
+    const auto le_at = p + prefix.size();
+    const auto le_end = text.find('"', le_at);
+    const auto le_text = text.substr(le_at, le_end - le_at);
+    const double le = le_text == "+Inf" ? std::numeric_limits<double>::infinity() : std::strtod(le_text.c_str(), nullptr);
+    buckets.emplace_back(le, std::strtod(text.c_str() + text.find("} ", le_end) + 2, nullptr));
+  }
+  if (buckets.empty() || buckets.back().second <= 0) return 0;
+  const double want = q * buckets.back().second;
+  for (const auto& [le, count] : buckets)
+    if (count >= want) return le;
+  return buckets.back().first;
+}
+
 std::string uplink(const std::string& fleet, const std::string& vehicle, std::uint64_t seq, std::int64_t time_ms,
                    double lat, double lon) {
   v1::Uplink u;
@@ -407,6 +430,26 @@ int main(int argc, char** argv) try {
     pub->connect(opts)->wait_for(std::chrono::seconds(10));
     if (!pub->is_connected()) throw std::runtime_error("publisher could not connect to " + broker->uri());
   }
+  // The broker's share: the same positions received by a plain MQTT subscriber (QoS 0) beside the hub.
+  std::mutex probe_mu;
+  std::vector<std::int64_t> probe_lat;
+  std::unique_ptr<mqtt::async_client> probe;
+  if (broker && a.broker_probe) {
+    probe = std::make_unique<mqtt::async_client>(broker->uri(), "bench-web-probe", mqttx::createOptions(1000));
+    probe->set_message_callback([&](mqtt::const_message_ptr m) {
+      if (!t.measuring.load(std::memory_order_relaxed)) return;
+      const auto now_ns = std::chrono::duration_cast<std::chrono::nanoseconds>(Steady::now().time_since_epoch()).count();
+      v1::Uplink u;
+      if (!u.ParseFromString(m->get_payload_str()) || u.records_size() == 0 || u.vehicle_id().size() < 2) return;
+      const auto sent = times.find(std::atoi(u.vehicle_id().c_str() + 1), u.records(0).time_ms());
+      if (sent < 0) return;
+      std::lock_guard lk(probe_mu);
+      probe_lat.push_back((now_ns - sent) / 1000);
+    });
+    auto opts = mqtt::connect_options_builder().mqtt_version(MQTTVERSION_5).clean_start(true).finalize();
+    probe->connect(opts)->wait_for(std::chrono::seconds(10));
+    probe->subscribe(topics::vehicleUp("+", "+"), 0)->wait_for(std::chrono::seconds(10));
+  }
   std::atomic<std::uint64_t> publish_retries{0};
   std::vector<std::uint64_t> seq(static_cast<std::size_t>(a.vehicles), 0);
   std::atomic<bool> publishing{true};
@@ -475,6 +518,13 @@ int main(int argc, char** argv) try {
     lat = t.latencies_us;
     room_lat = t.room_latencies_us;
   }
+  if (probe) {
+    try {
+      probe->disconnect()->wait_for(std::chrono::seconds(5));
+    } catch (const mqtt::exception&) {
+    }
+  }
+  std::sort(probe_lat.begin(), probe_lat.end());
   std::sort(lat.begin(), lat.end());
   std::sort(room_lat.begin(), room_lat.end());
   auto pctOf = [](const std::vector<std::int64_t>& v, double q) {
@@ -501,6 +551,22 @@ int main(int argc, char** argv) try {
   std::printf("    of which control-room clients (every fleet): p50 %.1f ms, p99 %.1f ms (%zu samples); "
               "fleet clients: the rest\n",
               pctOf(room_lat, 0.5), pctOf(room_lat, 0.99), room_lat.size());
+  if (probe)
+    std::printf("  latency MQTT publish -> plain MQTT subscriber (the broker alone): p50 %.1f ms, p99 %.1f ms, max %.1f ms\n",
+                pctOf(probe_lat, 0.5), pctOf(probe_lat, 0.99), probe_lat.empty() ? 0.0 : probe_lat.back() / 1000.0);
+  // Where the time goes inside the hub, from its own histograms over the whole run (bucket upper bounds, ms).
+  const std::pair<const char*, const char*> stages[] = {
+      {"core wait", "fleetlink_hub_core_wait_seconds"},   {"core batch", "fleetlink_hub_core_batch_seconds"},
+      {"fan-out wait", "fleetlink_web_fanout_wait_seconds"}, {"fan-out batch", "fleetlink_web_fanout_batch_seconds"},
+      {"client wait", "fleetlink_web_client_wait_seconds"}, {"write", "fleetlink_web_write_seconds"}};
+  std::printf("  hub stages, p99 <= (ms):");
+  json stage_json = json::object();
+  for (const auto& [label, name] : stages) {
+    const double v = histogramQuantile(metrics, name, 0.99) * 1000.0;
+    std::printf(" %s %g;", label, v);
+    stage_json[label] = v;
+  }
+  std::printf("\n");
   std::printf("  publisher: %llu waits for Paho's queue\n", static_cast<unsigned long long>(publish_retries.load()));
   std::printf("  CPU (%% of one core; the machine has %u): hub %.0f %%, broker %.0f %%, this program (publisher and "
               "clients) %.0f %%\n",
@@ -524,7 +590,9 @@ int main(int argc, char** argv) try {
                       {"latency_p99_ms", pct(0.99)},
                       {"latency_max_ms", lat.empty() ? 0.0 : lat.back() / 1000.0},
                       {"control_room_latency_p50_ms", pctOf(room_lat, 0.5)},
-                      {"control_room_latency_p99_ms", pctOf(room_lat, 0.99)}};
+                      {"control_room_latency_p99_ms", pctOf(room_lat, 0.99)},
+                      {"hub_stage_p99_ms_at_most", stage_json}};
+  if (probe) result["fanout"]["broker_only_latency_p99_ms"] = pctOf(probe_lat, 0.99);
   clients.clear();
   ioc.stop();
   io.join();

@@ -41,6 +41,7 @@ const char* const kAliveKey = "hub.alive";  // settings row (fleet "") holding t
 struct Inbound {
   mqtt::const_message_ptr msg;
   std::function<void()> task;
+  std::chrono::steady_clock::time_point received = std::chrono::steady_clock::now();
 };
 
 metrics::Counter& counter(const std::string& name, const std::string& help, const metrics::Labels& labels) {
@@ -181,6 +182,8 @@ struct HubCore::Impl final : CoreEffects, AdminHandler, HealthSource {
   metrics::Counter& m_messages = counter("fleetlink_hub_ingest_messages_total", "MQTT messages received", {});
   metrics::Gauge& m_queue = metrics::global().gauge("fleetlink_hub_ingest_queue_depth", "messages waiting for the core thread");
   metrics::Histogram& m_batch = metrics::global().histogram("fleetlink_hub_core_batch_seconds", "processing time of one core batch");
+  metrics::Histogram& m_wait = metrics::global().histogram(
+      "fleetlink_hub_core_wait_seconds", "how long the oldest message of a core batch waited between its arrival and the batch");
   metrics::Histogram& m_tick = metrics::global().histogram(
       "fleetlink_hub_core_tick_seconds", "processing time of one periodic check (time-based rules, escalations, health)");
   metrics::Histogram& m_tick_slice = metrics::global().histogram(
@@ -347,6 +350,7 @@ void HubCore::Impl::run(std::stop_token st) {
     m_queue.set(static_cast<double>(queue.size()));
     if (!batch.empty()) {
       const auto t0 = std::chrono::steady_clock::now();
+      m_wait.observe(std::chrono::duration<double>(t0 - batch.front().received).count());
       processBatch(batch);
       m_batch.observe(std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count());
     }

@@ -37,7 +37,11 @@ Fanout::Fanout(Options opts, EventLog* log, metrics::Registry& m)
                                  {{"reason", "fanout_queue_full"}})),
       resumes_(m.counter("fleetlink_web_resumes_total", "streams resumed from an offset by reconnecting clients")),
       resyncs_(m.counter("fleetlink_web_resyncs_total", "streams a client had to resync (too far behind or new epoch)")),
-      subscribers_(m.gauge("fleetlink_web_subscribers", "WebSocket clients with a subscription")) {
+      subscribers_(m.gauge("fleetlink_web_subscribers", "WebSocket clients with a subscription")),
+      wait_(m.histogram("fleetlink_web_fanout_wait_seconds",
+                        "how long the oldest event of a fan-out batch waited between the core and the fan-out")),
+      batch_(m.histogram("fleetlink_web_fanout_batch_seconds",
+                         "processing time of one fan-out batch (numbering, JSON, client queues, wake-ups)")) {
   if (log_) {
     epoch_ = log_->epoch();
     for (const auto& [stream, last] : log_->lastOffsets()) streams_[stream].last = last;
@@ -85,6 +89,7 @@ void Fanout::enqueue(Command c, bool droppable) {
       return;
     }
     if (std::holds_alternative<LiveEvent>(c)) ++inbound_events_;
+    if (inbound_.empty()) inbound_since_ = std::chrono::steady_clock::now();
     inbound_.push_back(std::move(c));
   }
   cv_.notify_one();
@@ -110,6 +115,7 @@ void Fanout::drain() {
 void Fanout::run(std::stop_token st) {
   std::deque<Command> work;
   std::vector<std::shared_ptr<std::promise<void>>> drained;
+  std::chrono::steady_clock::time_point since;
   while (!st.stop_requested()) {
     {
       std::unique_lock lk(mu_);
@@ -117,7 +123,10 @@ void Fanout::run(std::stop_token st) {
       if (st.stop_requested()) break;
       work.swap(inbound_);
       inbound_events_ = 0;
+      since = inbound_since_;
     }
+    const auto t0 = std::chrono::steady_clock::now();
+    wait_.observe(std::chrono::duration<double>(t0 - since).count());
     for (auto& c : work) {
       if (auto* e = std::get_if<LiveEvent>(&c)) handle(*e);
       else if (auto* s = std::get_if<SubscribeCmd>(&c)) handle(*s);
@@ -128,6 +137,7 @@ void Fanout::run(std::stop_token st) {
     // One wake per client per batch: the connection then writes everything queued as one frame.
     for (auto& c : to_wake_) c->wake();
     to_wake_.clear();
+    batch_.observe(std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count());
     for (auto& d : drained) d->set_value();
     drained.clear();
   }

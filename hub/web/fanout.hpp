@@ -7,6 +7,7 @@
 // One thread does all of it, in order: publish() (the core's thread) and subscribe()/remove() (connection
 // threads) only queue a command and return, so a subscription with resume offsets is answered with exactly
 // the events after its offsets and then live events, with nothing missed or repeated in between.
+#include <chrono>
 #include <condition_variable>
 #include <cstdint>
 #include <atomic>
@@ -108,6 +109,7 @@ class Fanout {
   std::condition_variable_any cv_;
   std::deque<Command> inbound_;
   std::size_t inbound_events_ = 0;
+  std::chrono::steady_clock::time_point inbound_since_;  // when the oldest queued command came
 
   // Fan-out thread only.
   std::unordered_map<std::string, Stream> streams_;
@@ -126,6 +128,8 @@ class Fanout {
   metrics::Counter& resumes_;
   metrics::Counter& resyncs_;
   metrics::Gauge& subscribers_;
+  metrics::Histogram& wait_;
+  metrics::Histogram& batch_;
   std::jthread thread_;
 };
 

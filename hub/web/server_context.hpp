@@ -46,7 +46,10 @@ struct ServerContext {
         frames_sent(m.counter("fleetlink_web_frames_sent_total", "WebSocket frames written (several messages each)")),
         bytes_sent(m.counter("fleetlink_web_bytes_sent_total", "WebSocket payload bytes written")),
         bad_messages(m.counter("fleetlink_web_bad_client_messages_total", "client messages refused (bad JSON, unknown type, no rights)")),
-        connections_total(m.counter("fleetlink_web_connections_total", "WebSocket connections accepted")) {}
+        connections_total(m.counter("fleetlink_web_connections_total", "WebSocket connections accepted")),
+        client_wait(m.histogram("fleetlink_web_client_wait_seconds",
+                                "how long the oldest message of a WebSocket frame waited between the fan-out and the frame")),
+        write_time(m.histogram("fleetlink_web_write_seconds", "time from starting a WebSocket frame's write to its completion")) {}
 
   const HubSettings::Web& settings;
   const Clock& clock;
@@ -66,6 +69,8 @@ struct ServerContext {
   metrics::Counter& bytes_sent;
   metrics::Counter& bad_messages;
   metrics::Counter& connections_total;
+  metrics::Histogram& client_wait;
+  metrics::Histogram& write_time;
 
   metrics::Counter& disconnects(const std::string& reason) {
     return metrics.counter("fleetlink_web_disconnects_total", "WebSocket connections closed, by reason", {{"reason", reason}});

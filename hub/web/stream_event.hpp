@@ -1,6 +1,7 @@
 #pragma once
 // One live event as the fan-out delivers it: numbered in its stream (one stream per fleet) and serialised to
 // its JSON message once, then shared by every client queue that carries it.
+#include <chrono>
 #include <cstdint>
 #include <memory>
 #include <string>
@@ -17,6 +18,7 @@ struct StreamEvent {
   std::string vehicle;
   std::int64_t time_ms = 0;
   std::string json;           // the complete message object
+  std::chrono::steady_clock::time_point made = std::chrono::steady_clock::now();  // for the wait metrics
 };
 using EventPtr = std::shared_ptr<const StreamEvent>;
 

@@ -1,5 +1,8 @@
 #include "hub/web/websocket_session.hpp"
 
+#include <algorithm>
+#include <chrono>
+
 #include <boost/asio/post.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/ssl.hpp>
@@ -158,11 +161,15 @@ class WebSocketSession final : public ClientChannel,
     if (batch_.empty()) return;
     frame_.clear();
     frame_ += '[';
+    auto oldest = batch_.front()->made;
     for (std::size_t i = 0; i < batch_.size(); ++i) {
       if (i) frame_ += ',';
       frame_ += batch_[i]->json;
+      oldest = std::min(oldest, batch_[i]->made);
     }
     frame_ += ']';
+    write_started_ = std::chrono::steady_clock::now();
+    ctx_->client_wait.observe(std::chrono::duration<double>(write_started_ - oldest).count());
     writing_ = true;
     ws_.text(true);
     ws_.async_write(net::buffer(frame_), beast::bind_front_handler(&WebSocketSession::onWrite, this->shared_from_this()));
@@ -174,6 +181,7 @@ class WebSocketSession final : public ClientChannel,
     ctx_->messages_sent.inc(batch_.size());
     ctx_->frames_sent.inc();
     ctx_->bytes_sent.inc(bytes);
+    ctx_->write_time.observe(std::chrono::duration<double>(std::chrono::steady_clock::now() - write_started_).count());
     batch_.clear();
     flush();
     // Keep idle connections small: a burst's buffers are given back once nothing more is queued (a busy
@@ -213,6 +221,7 @@ class WebSocketSession final : public ClientChannel,
   Principal principal_;
   std::string frame_;
   std::vector<EventPtr> batch_;
+  std::chrono::steady_clock::time_point write_started_;
   bool open_ = false;
   bool writing_ = false;
   bool closing_ = false;

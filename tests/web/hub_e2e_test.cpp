@@ -1,6 +1,7 @@
 // The web front end of the real fleetlink-hub, fed through a real Mosquitto as vehicles would feed it.
 #include <catch2/catch.hpp>
 
+#include <cstdlib>
 #include <functional>
 #include <map>
 #include <set>
@@ -124,6 +125,18 @@ TEST_CASE("e2e: clients get only the fleets, vehicles and kinds they subscribed 
   REQUIRE(all);
   for (auto& e : eventsOf(*all)) streams.insert(e["stream"].get<std::string>());
   CHECK(streams == std::set<std::string>{"acme", "globex"});
+
+  // Each hand-off on the way (arrival -> core -> fan-out -> a client's frame -> the socket) timed what went through it.
+  const auto metrics = httpRequest(hub.webPort(), "GET", "/metrics").body;
+  for (const char* name : {"fleetlink_hub_core_wait_seconds", "fleetlink_hub_core_batch_seconds",
+                           "fleetlink_web_fanout_wait_seconds", "fleetlink_web_fanout_batch_seconds",
+                           "fleetlink_web_client_wait_seconds", "fleetlink_web_write_seconds"}) {
+    INFO(name);
+    const std::string key = std::string("\n") + name + "_count ";
+    const auto at = metrics.find(key);
+    REQUIRE(at != std::string::npos);
+    CHECK(std::strtod(metrics.c_str() + at + key.size(), nullptr) >= 1);
+  }
 }
 
 TEST_CASE("e2e: a client resumes after a disconnect, and after a hub restart, with no gap and no duplicate", "[web][e2e]") {
