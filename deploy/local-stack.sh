@@ -72,6 +72,7 @@ persistence true
 persistence_location $RUN/
 log_dest stderr
 max_queued_messages 1000000
+set_tcp_nodelay true
 $( [ "$(id -u)" = 0 ] && echo "user root" )
 CONF
 start mosquitto mosquitto -c "$RUN/mosquitto.conf"

@@ -355,7 +355,8 @@ int main(int argc, char** argv) try {
     direct = std::make_unique<ServerUnderTest>(settings);
     port = direct->port();
   } else {
-    broker.emplace();
+    // As the production broker is configured (deploy/mosquitto/fleetlink.conf): each message sent at once.
+    broker.emplace(test::Broker::Options{.extra_config = "set_tcp_nodelay true\n"});
     broker->start();
     // Two connection threads unless --web-toml says otherwise (TOML forbids a key twice).
     const bool threads_given = a.web_toml.find("threads") != std::string::npos;

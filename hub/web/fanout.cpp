@@ -127,22 +127,30 @@ void Fanout::run(std::stop_token st) {
     }
     const auto t0 = std::chrono::steady_clock::now();
     wait_.observe(std::chrono::duration<double>(t0 - since).count());
+    // A client is woken once per stretch of kWakeEvery commands at most, and then writes everything queued for it
+    // as one frame; a long batch (after a burst) wakes its clients as it goes, so its first events do not wait
+    // for its last.
+    std::size_t handled = 0;
     for (auto& c : work) {
       if (auto* e = std::get_if<LiveEvent>(&c)) handle(*e);
       else if (auto* s = std::get_if<SubscribeCmd>(&c)) handle(*s);
       else if (auto* r = std::get_if<RemoveCmd>(&c)) detach(r->client.get());
       else if (auto* d = std::get_if<DrainCmd>(&c)) drained.push_back(d->done);
+      if (++handled % kWakeEvery == 0) wakeClients();
     }
     work.clear();
-    // One wake per client per batch: the connection then writes everything queued as one frame.
-    for (auto& c : to_wake_) c->wake();
-    to_wake_.clear();
+    wakeClients();
     batch_.observe(std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count());
     for (auto& d : drained) d->set_value();
     drained.clear();
   }
   for (auto& c : work)
     if (auto* d = std::get_if<DrainCmd>(&c)) d->done->set_value();
+}
+
+void Fanout::wakeClients() {
+  for (auto& c : to_wake_) c->wake();
+  to_wake_.clear();
 }
 
 bool Fanout::matches(const Subscription& sub, const StreamEvent& e) const {

@@ -92,7 +92,11 @@ class Fanout {
   };
   using ClientSet = std::unordered_set<Entry*>;
 
+  // Commands handled between two rounds of wake-ups within one batch.
+  static constexpr std::size_t kWakeEvery = 64;
+
   void run(std::stop_token st);
+  void wakeClients();
   void handle(LiveEvent& e);
   void handle(SubscribeCmd& c);
   void detach(ClientChannel* c);

@@ -173,7 +173,7 @@ TEST_CASE("deploy 06: the test copy changes only ports, folders and logging", "[
   const auto copy = testCopyOfProductionConfig(prod, "/tmp/x", "/tmp/y", 1001, 1002, 1003);
   for (const char* must : {"allow_anonymous false", "per_listener_settings false", "password_file /tmp/x/passwd",
                            "acl_file /tmp/x/acl", "require_certificate true", "use_identity_as_username true",
-                           "persistence true", "listener 1001 127.0.0.1", "listener 1002 127.0.0.1",
+                           "persistence true", "set_tcp_nodelay true", "listener 1001 127.0.0.1", "listener 1002 127.0.0.1",
                            "listener 1003 127.0.0.1"}) {
     INFO(must);
     CHECK(copy.find(std::string(must) + "\n") != std::string::npos);
