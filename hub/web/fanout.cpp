@@ -127,9 +127,10 @@ void Fanout::run(std::stop_token st) {
     }
     const auto t0 = std::chrono::steady_clock::now();
     wait_.observe(std::chrono::duration<double>(t0 - since).count());
-    // A client is woken once per stretch of kWakeEvery commands at most, and then writes everything queued for it
-    // as one frame; a long batch (after a burst) wakes its clients as it goes, so its first events do not wait
-    // for its last.
+    // Clients with new messages are woken after every kWakeEvery commands and at the end of the batch (a client
+    // already woken is not woken again until it has taken its queue, see ClientChannel). A connection writes
+    // everything queued for it as one frame, so a long batch (after a burst) sends its first events while it is
+    // still handling its last.
     std::size_t handled = 0;
     for (auto& c : work) {
       if (auto* e = std::get_if<LiveEvent>(&c)) handle(*e);
