@@ -173,15 +173,18 @@ void WsFleetClients::start() {
   auto& im = *impl_;
   for (int i = 0; i < im.opts.clients; ++i) im.clients.push_back(std::make_shared<Client>(im, i));
   // Connect at a steady rate so the server's accept queue is not the thing being measured.
+  // The pending timer holds the step alive; the step itself only refers to itself weakly (no cycle, no leak).
   auto step = std::make_shared<std::function<void()>>();
-  *step = [&im, step] {
+  *step = [&im, weak = std::weak_ptr<std::function<void()>>(step)] {
+    auto self = weak.lock();
+    if (!self) return;
     const int per_tick = std::max(1, im.opts.connect_rate / 100);
     for (int k = 0; k < per_tick && im.started < static_cast<int>(im.clients.size()); ++k)
       im.clients[static_cast<std::size_t>(im.started++)]->start();
     if (im.started < static_cast<int>(im.clients.size())) {
       im.timer.expires_after(std::chrono::milliseconds(10));
-      im.timer.async_wait([step](beast::error_code ec) {
-        if (!ec) (*step)();
+      im.timer.async_wait([self](beast::error_code ec) {
+        if (!ec) (*self)();
       });
     }
   };
