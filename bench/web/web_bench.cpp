@@ -34,7 +34,9 @@
 #include "fleetlink/common/clock.hpp"
 #include "fleetlink/common/mqtt_endpoint.hpp"
 #include "fleetlink/common/topics.hpp"
+#include "fleetlink/v1/feed.pb.h"
 #include "fleetlink/v1/fleetlink.pb.h"
+#include "hub/web/stream_event.hpp"
 #include "hub_process.hpp"
 #include "support/broker.hpp"
 #include "support/mqtt_probe.hpp"
@@ -66,6 +68,7 @@ struct Args {
   bool enforce = false;
   bool direct = false;  // fan-out only, events handed straight to an in-process web server (no MQTT, no core)
   bool broker_probe = false;  // also time publish -> broker -> a plain MQTT subscriber (the broker's share)
+  bool protobuf = false;      // fan-out clients take the binary subprotocol (FeedFrame) instead of JSON
   std::string web_toml;  // more [web] settings for the hub (e.g. event_log = "off")
 };
 
@@ -96,14 +99,16 @@ Args parseArgs(int argc, char** argv) {
     else if (k == "--enforce") a.enforce = true;
     else if (k == "--direct") a.direct = true;
     else if (k == "--broker-probe") a.broker_probe = true;
+    else if (k == "--protobuf") a.protobuf = true;
     else if (k == "--web-toml") a.web_toml = val();
     else if (k == "--help") {
       std::cout << "bench_web [--smoke] [--idle N] [--vehicles N] [--fleet-size N] [--fleet-clients N] "
                    "[--all-clients N] [--warmup S] [--seconds S] [--json FILE] [--enforce] [--direct]\n"
-                   "          [--broker-probe]\n"
+                   "          [--broker-probe] [--protobuf]\n"
                    "          [--web-toml 'key = value']\n"
                    "--direct: fan-out only, into an in-process web server, to separate the web side from ingest.\n"
                    "--broker-probe: a plain MQTT subscriber on every uplink too: the latency up to the hub's door.\n"
+                   "--protobuf: the fan-out clients use the binary subprotocol (fleetlink.v1.protobuf).\n"
                    "--web-toml: more lines for the hub's [web] section, e.g. 'event_log = \"off\"'.\n"
                    "FLEETLINK_HUB_BINARY selects the hub binary (default: this build's).\n";
       std::exit(0);
@@ -148,7 +153,9 @@ struct Totals {
   std::atomic<bool> measuring{false};
   std::atomic<std::uint64_t> deliveries{0};
   std::atomic<std::uint64_t> frames{0};
+  std::atomic<std::uint64_t> bytes{0};  // of the frames measured
   std::atomic<std::uint64_t> unmatched{0};
+  std::atomic<std::uint64_t> bad_frames{0};  // binary frames that were not a FeedFrame
   std::atomic<int> connected{0};
   std::atomic<int> subscribed{0};
   std::atomic<int> failed{0};
@@ -163,9 +170,10 @@ struct Totals {
 class BenchClient : public std::enable_shared_from_this<BenchClient> {
  public:
   BenchClient(net::io_context& ioc, int port, std::string token, json subscribe, Totals& totals,
-              const PublishTimes* times)
+              const PublishTimes* times, bool protobuf = false)
       : ws_(ioc), port_(port), token_(std::move(token)), subscribe_(std::move(subscribe)), totals_(totals),
-        times_(times), control_room_(subscribe_.value("fleets", json::array()).dump() == R"(["*"])") {}
+        times_(times), control_room_(subscribe_.value("fleets", json::array()).dump() == R"(["*"])"),
+        protobuf_(protobuf) {}
 
   void start() {
     auto& sock = beast::get_lowest_layer(ws_);
@@ -179,8 +187,9 @@ class BenchClient : public std::enable_shared_from_this<BenchClient> {
 
   void onConnect(beast::error_code ec) {
     if (ec) return fail();
-    ws_.set_option(websocket::stream_base::decorator([tok = token_](websocket::request_type& req) {
+    ws_.set_option(websocket::stream_base::decorator([tok = token_, pb = protobuf_](websocket::request_type& req) {
       req.set(beast::http::field::authorization, "Bearer " + tok);
+      if (pb) req.set(beast::http::field::sec_websocket_protocol, hub::web::kSubprotocolProtobuf);
     }));
     ws_.read_message_max(64 * 1024 * 1024);
     ws_.async_handshake("127.0.0.1", "/ws", beast::bind_front_handler(&BenchClient::onHandshake, shared_from_this()));
@@ -215,6 +224,11 @@ class BenchClient : public std::enable_shared_from_this<BenchClient> {
     }
     const auto data = buf_.cdata();
     std::string_view text(static_cast<const char*>(data.data()), data.size());
+    if (ws_.got_binary()) {
+      readFeedFrame(text);
+      buf_.consume(buf_.size());
+      return doRead();
+    }
     if (!subscribed_ && text.find("\"type\":\"subscribed\"") != std::string_view::npos) {
       subscribed_ = true;
       totals_.subscribed++;
@@ -222,6 +236,44 @@ class BenchClient : public std::enable_shared_from_this<BenchClient> {
     if (times_) scan(text);
     buf_.consume(buf_.size());
     doRead();
+  }
+
+  // A binary frame: parsed whole (a protobuf client has no cheaper way to find its positions).
+  void readFeedFrame(std::string_view bytes) {
+    if (!frame_.ParseFromArray(bytes.data(), static_cast<int>(bytes.size()))) {
+      totals_.bad_frames++;
+      return;
+    }
+    const bool measuring = times_ && totals_.measuring.load(std::memory_order_relaxed);
+    const auto now_ns = std::chrono::duration_cast<std::chrono::nanoseconds>(Steady::now().time_since_epoch()).count();
+    std::uint64_t n = 0;
+    std::vector<std::int64_t> lat;
+    for (const auto& m : frame_.messages()) {
+      if (!subscribed_ && m.type() == "subscribed") {
+        subscribed_ = true;
+        totals_.subscribed++;
+      }
+      if (!measuring || m.kind() != "position" || m.vehicle().size() < 2) continue;
+      ++n;
+      const auto sent = times_->find(std::atoi(m.vehicle().c_str() + 1), m.time_ms());
+      if (sent < 0) {
+        totals_.unmatched++;
+        continue;
+      }
+      lat.push_back((now_ns - sent) / 1000);
+    }
+    if (measuring) record(n, lat, bytes.size());
+  }
+
+  void record(std::uint64_t deliveries, const std::vector<std::int64_t>& lat, std::size_t bytes) {
+    totals_.deliveries += deliveries;
+    totals_.frames++;
+    totals_.bytes += bytes;
+    if (!lat.empty()) {
+      std::lock_guard lk(totals_.mu);
+      totals_.latencies_us.insert(totals_.latencies_us.end(), lat.begin(), lat.end());
+      if (control_room_) totals_.room_latencies_us.insert(totals_.room_latencies_us.end(), lat.begin(), lat.end());
+    }
   }
 
   void scan(std::string_view text) {
@@ -247,13 +299,7 @@ class BenchClient : public std::enable_shared_from_this<BenchClient> {
       }
       lat.push_back((now_ns - sent) / 1000);
     }
-    totals_.deliveries += n;
-    totals_.frames++;
-    if (!lat.empty()) {
-      std::lock_guard lk(totals_.mu);
-      totals_.latencies_us.insert(totals_.latencies_us.end(), lat.begin(), lat.end());
-      if (control_room_) totals_.room_latencies_us.insert(totals_.room_latencies_us.end(), lat.begin(), lat.end());
-    }
+    record(n, lat, text.size());
   }
 
   websocket::stream<beast::tcp_stream> ws_;
@@ -266,6 +312,8 @@ class BenchClient : public std::enable_shared_from_this<BenchClient> {
   std::string out_;
   bool subscribed_ = false;
   bool control_room_;
+  bool protobuf_;
+  fleetlink::v1::FeedFrame frame_;
 };
 
 // Starts `clients` at most `parallel` handshakes at a time; returns when all are subscribed or failed.
@@ -415,11 +463,12 @@ int main(int argc, char** argv) try {
   for (int i = 0; i < a.fleet_clients; ++i) {
     const auto f = fleetName(i % fleets);
     clients.push_back(std::make_shared<BenchClient>(ioc, port, token(hub::web::Role::Dispatcher, {f}),
-                                                    json{{"type", "subscribe"}, {"fleets", {f}}}, t, &times));
+                                                    json{{"type", "subscribe"}, {"fleets", {f}}}, t, &times,
+                                                    a.protobuf));
   }
   for (int i = 0; i < a.all_clients; ++i)
     clients.push_back(std::make_shared<BenchClient>(ioc, port, admin, json{{"type", "subscribe"}, {"fleets", {"*"}}},
-                                                    t, &times));
+                                                    t, &times, a.protobuf));
   if (!openClients(ioc, clients, t, std::chrono::seconds(120)))
     throw std::runtime_error("fan-out clients could not all subscribe (" + std::to_string(t.failed.load()) + " failed)");
 
@@ -544,9 +593,14 @@ int main(int argc, char** argv) try {
   };
   std::printf("fan-out: %d vehicles at 1 Hz (%.0f positions/s published), %d fleet clients + %d all-fleet clients\n",
               a.vehicles, in_rate, a.fleet_clients, a.all_clients);
+  const double bytes_per_delivery =
+      t.deliveries.load() > 0 ? static_cast<double>(t.bytes.load()) / static_cast<double>(t.deliveries.load()) : 0.0;
   std::printf("  deliveries: %.0f/s received (%.0f/s offered, %.1f%%), %.0f frames/s, %d clients closed\n", out_rate,
               offered_out, offered_out > 0 ? 100.0 * out_rate / offered_out : 0.0,
               static_cast<double>(t.frames.load()) / secs, t.closed.load());
+  std::printf("  feed: %s, %.0f bytes per delivery (%.1f MiB/s to the clients)\n",
+              a.protobuf ? "binary subprotocol (fleetlink.v1.protobuf)" : "JSON", bytes_per_delivery,
+              static_cast<double>(t.bytes.load()) / secs / 1048576.0);
   std::printf("  latency MQTT publish -> WebSocket client: p50 %.1f ms, p99 %.1f ms, max %.1f ms (%zu samples)\n",
               pct(0.5), pct(0.99), lat.empty() ? 0.0 : lat.back() / 1000.0, lat.size());
   std::printf("    of which control-room clients (every fleet): p50 %.1f ms, p99 %.1f ms (%zu samples); "
@@ -583,6 +637,8 @@ int main(int argc, char** argv) try {
                       {"offered_deliveries_per_s", offered_out},
                       {"deliveries_per_s", out_rate},
                       {"frames_per_s", static_cast<double>(t.frames.load()) / secs},
+                      {"feed", a.protobuf ? "protobuf" : "json"},
+                      {"bytes_per_delivery", bytes_per_delivery},
                       {"clients_closed", t.closed.load()},
                       {"publisher_waits", publish_retries.load()},
                       {"cpu_percent", {{"hub", share(0)}, {"broker", share(1)}, {"bench", share(2)}}},
@@ -600,7 +656,10 @@ int main(int argc, char** argv) try {
 
   if (!a.json_path.empty()) std::ofstream(a.json_path) << result.dump(2) << "\n";
   // A run that measured nothing is a failed run, in the smoke version too.
-  bool ok = (a.direct || result["idle"]["held"].get<int>() == a.idle) && !lat.empty() && t.closed.load() == 0;
+  bool ok = (a.direct || result["idle"]["held"].get<int>() == a.idle) && !lat.empty() && t.closed.load() == 0 &&
+            t.bad_frames.load() == 0;
+  if (t.bad_frames.load() > 0) std::printf("  %llu binary frames were not a FeedFrame\n",
+                                           static_cast<unsigned long long>(t.bad_frames.load()));
   if (a.enforce) {
     ok = ok && (a.direct || result["idle"]["bytes_per_connection"].get<double>() < 8192) && pct(0.99) < 50.0;
   }

@@ -181,7 +181,7 @@ void Fanout::handle(LiveEvent& e) {
   auto ev = makeEvent(e.fleet, offset, e);
   s.recent.push_back(ev);
   if (s.recent.size() > opts_.history_events) s.recent.pop_front();
-  if (log_) log_->append({e.fleet, offset, ev->kind, e.vehicle, e.time_ms, payloadBytes(e)});
+  if (log_) log_->append({e.fleet, offset, ev->kind, e.vehicle, e.time_ms, ev->payload});
 
   for (auto* entry : all_fleets_) deliver(*entry, ev);
   if (auto it = by_fleet_.find(e.fleet); it != by_fleet_.end())

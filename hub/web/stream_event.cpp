@@ -1,11 +1,20 @@
 #include "hub/web/stream_event.hpp"
 
+#include <google/protobuf/io/coded_stream.h>
+#include <google/protobuf/io/zero_copy_stream_impl_lite.h>
+#include <google/protobuf/util/json_util.h>
+#include <google/protobuf/wire_format_lite.h>
 #include <nlohmann/json.hpp>
 
+#include "fleetlink/common/log.hpp"
 #include "fleetlink/common/wire_json.hpp"
+#include "fleetlink/v1/feed.pb.h"
 
 namespace fleetlink::hub::web {
 namespace {
+
+const log::Logger kLog("hub.web.feed");
+using google::protobuf::internal::WireFormatLite;
 
 std::string envelope(const std::string& stream, std::uint64_t offset, std::uint8_t kind, const std::string& vehicle,
                      std::int64_t time_ms, const std::string& data_json) {
@@ -27,6 +36,45 @@ std::string envelope(const std::string& stream, std::uint64_t offset, std::uint8
   return out;
 }
 
+// An event's v1::FeedMessage. The data field is appended as the payload's bytes: a serialised message followed
+// by more fields is the same message with those fields (protobuf's merge on concatenation), so the payload the
+// hub serialised once is never parsed again.
+std::string eventFeedMessage(const StreamEvent& e) {
+  v1::FeedMessage m;
+  m.set_type("event");
+  m.set_stream(e.stream);
+  m.set_offset(e.offset);
+  m.set_kind(std::string(kindName(static_cast<KindBit>(e.kind))));
+  m.set_vehicle(e.vehicle);
+  m.set_time_ms(e.time_ms);
+  const int field = e.kind == kAlert  ? v1::FeedMessage::kAlertFieldNumber
+                    : e.kind == kRoute ? v1::FeedMessage::kRouteFieldNumber
+                                       : v1::FeedMessage::kUpdateFieldNumber;
+  std::string out = m.SerializeAsString();
+  {
+    google::protobuf::io::StringOutputStream sink(&out);
+    google::protobuf::io::CodedOutputStream coded(&sink);
+    coded.WriteTag(WireFormatLite::MakeTag(field, WireFormatLite::WIRETYPE_LENGTH_DELIMITED));
+    coded.WriteVarint32(static_cast<std::uint32_t>(e.payload.size()));
+    coded.WriteString(e.payload);
+  }
+  return out;
+}
+
+// A control message's v1::FeedMessage, from its JSON: every control message the hub writes maps field for field
+// onto FeedMessage (the tests compare both forms of each). One that does not is reported to the client rather
+// than dropped without a word.
+std::string controlFeedMessage(const std::string& json) {
+  v1::FeedMessage m;
+  if (auto st = google::protobuf::util::JsonStringToMessage(json, &m); !st.ok()) {
+    kLog.error("control message has no binary form", {{"error", std::string(st.message())}, {"json", json}});
+    m.Clear();
+    m.set_type("error");
+    m.set_error("the hub could not encode a control message in binary: " + json);
+  }
+  return m.SerializeAsString();
+}
+
 }  // namespace
 
 KindBit kindOf(LiveEvent::Kind k) {
@@ -39,14 +87,6 @@ KindBit kindOf(LiveEvent::Kind k) {
   return kPosition;
 }
 
-std::string payloadBytes(const LiveEvent& e) {
-  switch (e.kind) {
-    case LiveEvent::Kind::Alert: return e.alert.SerializeAsString();
-    case LiveEvent::Kind::RouteProgress: return e.route.SerializeAsString();
-    default: return e.update.SerializeAsString();
-  }
-}
-
 EventPtr makeEvent(std::string stream, std::uint64_t offset, const LiveEvent& e) {
   const google::protobuf::Message* data = &e.update;
   if (e.kind == LiveEvent::Kind::Alert) data = &e.alert;
@@ -54,6 +94,7 @@ EventPtr makeEvent(std::string stream, std::uint64_t offset, const LiveEvent& e)
   auto ev = std::make_shared<StreamEvent>();
   ev->kind = kindOf(e.kind);
   ev->json = envelope(stream, offset, ev->kind, e.vehicle, e.time_ms, wire::toJson(*data));
+  ev->payload = data->SerializeAsString();
   ev->stream = std::move(stream);
   ev->offset = offset;
   ev->vehicle = e.vehicle;
@@ -78,7 +119,14 @@ EventPtr makeStoredEvent(std::string stream, std::uint64_t offset, std::uint8_t 
   ev->offset = offset;
   ev->vehicle = std::move(vehicle);
   ev->time_ms = time_ms;
+  ev->payload = payload;
   return ev;
+}
+
+const std::string& StreamEvent::protobuf() const {
+  std::call_once(protobuf_once_,
+                 [this] { protobuf_ = offset != 0 ? eventFeedMessage(*this) : controlFeedMessage(json); });
+  return protobuf_;
 }
 
 EventPtr makeControl(std::string json) {

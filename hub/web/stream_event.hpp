@@ -1,10 +1,13 @@
 #pragma once
 // One live event as the fan-out delivers it: numbered in its stream (one stream per fleet) and serialised to
-// its JSON message once, then shared by every client queue that carries it.
+// its JSON message once, then shared by every client queue that carries it. Its binary form (a serialised
+// v1::FeedMessage, for clients of the "fleetlink.v1.protobuf" subprotocol) is built once too, on first use.
 #include <chrono>
 #include <cstdint>
 #include <memory>
+#include <mutex>
 #include <string>
+#include <string_view>
 
 #include "hub/api/hub_api.hpp"
 #include "hub/web/client_message.hpp"
@@ -18,13 +21,20 @@ struct StreamEvent {
   std::string vehicle;
   std::int64_t time_ms = 0;
   std::string json;           // the complete message object
+  std::string payload;        // events: the data as protobuf (LiveUpdate, Alert or RouteProgress)
   std::chrono::steady_clock::time_point made = std::chrono::steady_clock::now();  // for the wait metrics
+
+  // The message as a serialised v1::FeedMessage (common/proto/fleetlink/v1/feed.proto). Built by the first
+  // connection that asks, from `payload` (events) or from `json` (control messages); safe from any thread.
+  const std::string& protobuf() const;
+
+ private:
+  mutable std::once_flag protobuf_once_;
+  mutable std::string protobuf_;
 };
 using EventPtr = std::shared_ptr<const StreamEvent>;
 
 KindBit kindOf(LiveEvent::Kind k);
-// The event's protobuf payload (LiveUpdate, Alert or RouteProgress), as stored in the event log.
-std::string payloadBytes(const LiveEvent& e);
 
 // {"type":"event","stream":..,"offset":..,"kind":..,"vehicle":..,"time_ms":..,"data":{proto3 JSON}}
 EventPtr makeEvent(std::string stream, std::uint64_t offset, const LiveEvent& e);
@@ -33,5 +43,10 @@ EventPtr makeStoredEvent(std::string stream, std::uint64_t offset, std::uint8_t 
                          std::int64_t time_ms, const std::string& payload);
 // A control message (no stream offset).
 EventPtr makeControl(std::string json);
+
+// The WebSocket subprotocols a client may ask for (Sec-WebSocket-Protocol). JSON is also what a client that
+// names none gets.
+inline constexpr std::string_view kSubprotocolJson = "fleetlink.v1.json";
+inline constexpr std::string_view kSubprotocolProtobuf = "fleetlink.v1.protobuf";
 
 }  // namespace fleetlink::hub::web

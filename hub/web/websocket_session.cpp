@@ -8,9 +8,16 @@
 #include <boost/beast/ssl.hpp>
 #include <boost/beast/websocket.hpp>
 #include <boost/beast/websocket/ssl.hpp>
+#include <boost/algorithm/string/classification.hpp>
+#include <boost/algorithm/string/split.hpp>
+#include <boost/algorithm/string/trim.hpp>
+#include <google/protobuf/io/coded_stream.h>
+#include <google/protobuf/io/zero_copy_stream_impl_lite.h>
+#include <google/protobuf/wire_format_lite.h>
 #include <nlohmann/json.hpp>
 
 #include "fleetlink/common/log.hpp"
+#include "fleetlink/v1/feed.pb.h"
 #include "hub/web/client_message.hpp"
 
 namespace fleetlink::hub::web {
@@ -21,6 +28,36 @@ namespace http = beast::http;
 namespace websocket = beast::websocket;
 using nlohmann::json;
 const log::Logger kLog("hub.web.ws");
+
+// The subprotocol to answer a Sec-WebSocket-Protocol offer with: binary when the client offers it (in any
+// position), else JSON when offered, else none (an offer of only unknown protocols gets no answer, which
+// RFC 6455 clients treat as a refusal).
+std::string_view pickSubprotocol(std::string_view offered) {
+  std::vector<std::string> names;
+  boost::split(names, offered, boost::is_any_of(","));
+  bool json = false;
+  for (auto& n : names) {
+    boost::trim(n);
+    if (n == kSubprotocolProtobuf) return kSubprotocolProtobuf;
+    if (n == kSubprotocolJson) json = true;
+  }
+  return json ? kSubprotocolJson : std::string_view{};
+}
+
+// A binary frame: the messages' FeedMessage encodings as the repeated field of one FeedFrame, written with the
+// protobuf library's own stream so that nothing is parsed again.
+void appendFeedFrame(const std::vector<EventPtr>& batch, std::string& frame) {
+  using google::protobuf::internal::WireFormatLite;
+  google::protobuf::io::StringOutputStream sink(&frame);
+  google::protobuf::io::CodedOutputStream out(&sink);
+  const auto tag = WireFormatLite::MakeTag(v1::FeedFrame::kMessagesFieldNumber, WireFormatLite::WIRETYPE_LENGTH_DELIMITED);
+  for (const auto& e : batch) {
+    const std::string& m = e->protobuf();
+    out.WriteTag(tag);
+    out.WriteVarint32(static_cast<std::uint32_t>(m.size()));
+    out.WriteString(m);
+  }
+}
 
 template <class Stream>
 class WebSocketSession final : public ClientChannel,
@@ -45,8 +82,12 @@ class WebSocketSession final : public ClientChannel,
     timeouts.keep_alive_pings = true;
     timeouts.handshake_timeout = std::chrono::seconds(10);
     ws_.set_option(timeouts);
-    ws_.set_option(websocket::stream_base::decorator(
-        [](websocket::response_type& res) { res.set(http::field::server, "fleetlink-hub"); }));
+    const auto subprotocol = pickSubprotocol(req[http::field::sec_websocket_protocol]);
+    binary_ = subprotocol == kSubprotocolProtobuf;
+    ws_.set_option(websocket::stream_base::decorator([subprotocol](websocket::response_type& res) {
+      res.set(http::field::server, "fleetlink-hub");
+      if (!subprotocol.empty()) res.set(http::field::sec_websocket_protocol, subprotocol);
+    }));
     ws_.read_message_max(kClientMessageMax);
     // A bounded kernel buffer per client: a stalled reader fills it quickly, so its queue policy (conflate,
     // then cut off) takes over instead of megabytes piling up in the kernel for each slow client.
@@ -95,6 +136,11 @@ class WebSocketSession final : public ClientChannel,
 
   void onRead(beast::error_code ec, std::size_t) {
     if (ec) return onClosed(ec);
+    if (ws_.got_binary()) {
+      buffer_.consume(buffer_.size());
+      refuse("send requests as JSON text frames (the binary subprotocol is for the hub's messages)");
+      return doRead();
+    }
     const std::string text = beast::buffers_to_string(buffer_.data());
     buffer_.consume(buffer_.size());
     if (buffer_.capacity() > 4096) buffer_.shrink_to_fit();
@@ -160,18 +206,22 @@ class WebSocketSession final : public ClientChannel,
       return startClose(kCloseTooSlow, "client too slow: reconnect and resume from your last offset");
     if (batch_.empty()) return;
     frame_.clear();
-    frame_ += '[';
     auto oldest = batch_.front()->made;
-    for (std::size_t i = 0; i < batch_.size(); ++i) {
-      if (i) frame_ += ',';
-      frame_ += batch_[i]->json;
-      oldest = std::min(oldest, batch_[i]->made);
+    for (const auto& e : batch_) oldest = std::min(oldest, e->made);
+    if (binary_) {
+      appendFeedFrame(batch_, frame_);
+    } else {
+      frame_ += '[';
+      for (std::size_t i = 0; i < batch_.size(); ++i) {
+        if (i) frame_ += ',';
+        frame_ += batch_[i]->json;
+      }
+      frame_ += ']';
     }
-    frame_ += ']';
     write_started_ = std::chrono::steady_clock::now();
     ctx_->client_wait.observe(std::chrono::duration<double>(write_started_ - oldest).count());
     writing_ = true;
-    ws_.text(true);
+    ws_.binary(binary_);
     ws_.async_write(net::buffer(frame_), beast::bind_front_handler(&WebSocketSession::onWrite, this->shared_from_this()));
   }
 
@@ -222,6 +272,7 @@ class WebSocketSession final : public ClientChannel,
   std::string frame_;
   std::vector<EventPtr> batch_;
   std::chrono::steady_clock::time_point write_started_;
+  bool binary_ = false;  // the "fleetlink.v1.protobuf" subprotocol: FeedFrame binary frames
   bool open_ = false;
   bool writing_ = false;
   bool closing_ = false;

@@ -1,7 +1,8 @@
 #pragma once
 // One dispatcher's WebSocket: reads its subscribe/ping messages, and writes what the fan-out queued for it,
-// one frame at a time, each frame a JSON array of the messages waiting. Runs on its connection's strand and
-// lives through the handlers it has pending (shared_from_this).
+// one frame at a time, each frame carrying the messages waiting: a JSON array, or a FeedFrame for clients of the
+// binary subprotocol. Runs on its connection's strand and lives through the handlers it has pending
+// (shared_from_this).
 #include <cstdint>
 #include <memory>
 

@@ -2,6 +2,7 @@
 
 #include <map>
 
+#include "fleetlink/v1/feed.pb.h"
 #include "hub/web/client_queue.hpp"
 
 using namespace fleetlink::hub::web;
@@ -259,6 +260,12 @@ TEST_CASE("every replaced event is announced before the client reaches the offse
         const auto at = e->json.find("\"count\":");
         REQUIRE(at != std::string::npos);
         announced += std::stoull(e->json.substr(at + 8));
+        // The same notice in the binary subprotocol.
+        fleetlink::v1::FeedMessage binary;
+        REQUIRE(binary.ParseFromString(e->protobuf()));
+        CHECK(binary.type() == "conflated");
+        CHECK(binary.stream() == "acme");
+        CHECK(binary.count() == std::stoull(e->json.substr(at + 8)));
         continue;
       }
       skipped += e->offset - last - 1;

@@ -6,6 +6,7 @@
 #include "hub/web/event_log.hpp"
 #include "hub/web/fanout.hpp"
 #include "support/temp_dir.hpp"
+#include "web_client.hpp"
 #include "web_fixture.hpp"
 
 using namespace fleetlink;
@@ -21,7 +22,13 @@ struct TestChannel final : ClientChannel {
     std::vector<EventPtr> out;
     take(1u << 30, out);
     std::vector<json> msgs;
-    for (const auto& e : out) msgs.push_back(json::parse(e->json));
+    for (const auto& e : out) {
+      msgs.push_back(json::parse(e->json));
+      // Every message, live, replayed or control, has the same content in the binary subprotocol.
+      v1::FeedMessage binary;
+      REQUIRE(binary.ParseFromString(e->protobuf()));
+      CHECK(test::feedMessageJson(binary) == test::withoutDefaults(msgs.back()));
+    }
     return msgs;
   }
   std::atomic<int> wakes{0};

@@ -40,9 +40,9 @@ std::vector<json> eventsOf(const std::vector<json>& msgs) {
 
 // Connects, subscribes and waits for the answer; the hello's epoch is returned through `epoch`.
 std::unique_ptr<WsClient> subscribe(int port, const std::string& tok, json sub, std::string* epoch = nullptr,
-                                    int receive_buffer = 0) {
+                                    int receive_buffer = 0, const std::string& subprotocols = "") {
   auto c = std::make_unique<WsClient>();
-  REQUIRE(c->connect(port, {tok, false, "/ws", receive_buffer}));
+  REQUIRE(c->connect(port, {tok, false, "/ws", receive_buffer, false, subprotocols}));
   auto hello = c->until(typeIs("hello"), 10s);
   REQUIRE(hello);
   if (epoch) *epoch = hello->back()["epoch"];
@@ -93,6 +93,9 @@ TEST_CASE("e2e: clients get only the fleets, vehicles and kinds they subscribed 
   VehicleFeed feed(broker);
   auto v2 = subscribe(hub.webPort(), token(Role::Dispatcher, {"acme"}), {{"fleets", {"acme"}}, {"vehicles", {"v2"}},
                                                                          {"kinds", {"position"}}});
+  auto v2_binary = subscribe(hub.webPort(), token(Role::Dispatcher, {"acme"}),
+                             {{"fleets", {"acme"}}, {"vehicles", {"v2"}}, {"kinds", {"position"}}}, nullptr, 0,
+                             "fleetlink.v1.protobuf");
   auto globex = subscribe(hub.webPort(), token(Role::Dispatcher, {"globex"}), {{"fleets", {"globex"}}});
   auto both = subscribe(hub.webPort(), token(Role::Admin, {}), {{"fleets", {"*"}}, {"kinds", {"position"}}});
   const auto t0 = now();
@@ -115,6 +118,15 @@ TEST_CASE("e2e: clients get only the fleets, vehicles and kinds they subscribed 
     CHECK(e["kind"] == "position");
   }
   CHECK(ae[1]["data"]["position"]["lat"] == Approx(52.101));
+  // The same events in the binary subprotocol.
+  auto b = v2_binary->until(positionAt("v2", t0 + 9000), 20s);
+  REQUIRE(b);
+  auto be = eventsOf(*b);
+  REQUIRE(be.size() == ae.size());
+  for (std::size_t i = 0; i < be.size(); ++i) CHECK(be[i] == withoutDefaults(ae[i]));
+  CHECK(v2_binary->subprotocol() == "fleetlink.v1.protobuf");
+  CHECK(v2_binary->binaryFrames() >= 1);
+  CHECK(v2_binary->badBinaryFrames() == 0);
 
   auto g = globex->until(positionAt("g1", t0 + 9000), 20s);
   REQUIRE(g);

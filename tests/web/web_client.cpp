@@ -10,6 +10,8 @@
 #include <boost/beast/websocket.hpp>
 #include <boost/beast/websocket/ssl.hpp>
 
+#include "fleetlink/common/wire_json.hpp"
+
 namespace fleetlink::test {
 namespace {
 namespace net = boost::asio;
@@ -18,6 +20,54 @@ namespace http = beast::http;
 namespace websocket = beast::websocket;
 using tcp = net::ip::tcp;
 }  // namespace
+
+nlohmann::json feedMessageJson(const v1::FeedMessage& m) {
+  using nlohmann::json;
+  json j = {{"type", m.type()}};
+  auto text = [&](const char* name, const std::string& v) {
+    if (!v.empty()) j[name] = v;
+  };
+  auto list = [&](const char* name, const auto& v) {
+    if (!v.empty()) j[name] = std::vector<std::string>(v.begin(), v.end());
+  };
+  text("stream", m.stream());
+  if (m.offset() != 0) j["offset"] = m.offset();
+  text("kind", m.kind());
+  text("vehicle", m.vehicle());
+  if (m.time_ms() != 0) j["time_ms"] = m.time_ms();
+  switch (m.data_case()) {
+    case v1::FeedMessage::kUpdate: j["data"] = json::parse(wire::toJson(m.update())); break;
+    case v1::FeedMessage::kAlert: j["data"] = json::parse(wire::toJson(m.alert())); break;
+    case v1::FeedMessage::kRoute: j["data"] = json::parse(wire::toJson(m.route())); break;
+    case v1::FeedMessage::DATA_NOT_SET: break;
+  }
+  text("epoch", m.epoch());
+  text("sub", m.sub());
+  text("role", m.role());
+  list("fleets", m.fleets());
+  list("vehicles", m.vehicles());
+  if (m.expires_at_ms() != 0) j["expires_at_ms"] = m.expires_at_ms();
+  list("kinds", m.kinds());
+  if (!m.offsets().empty()) {
+    j["offsets"] = json::object();
+    for (const auto& [k, v] : m.offsets()) j["offsets"][k] = v;
+  }
+  text("reason", m.reason());
+  if (m.count() != 0) j["count"] = m.count();
+  text("id", m.id());
+  text("error", m.error());
+  return j;
+}
+
+nlohmann::json withoutDefaults(nlohmann::json m) {
+  for (auto it = m.begin(); it != m.end();) {
+    const auto& v = *it;
+    const bool empty = (v.is_string() && v.get<std::string>().empty()) || (v.is_number() && v == 0) ||
+                       ((v.is_array() || v.is_object()) && v.empty()) || v.is_null();
+    it = empty ? m.erase(it) : std::next(it);
+  }
+  return m;
+}
 
 HttpResult httpRequest(int port, const std::string& method, const std::string& target, const std::string& token,
                        const std::string& body, const std::vector<std::pair<std::string, std::string>>& headers) {
@@ -86,6 +136,7 @@ bool WsClient::connect(int port, const Options& opts) {
   if (!opts.token.empty() && opts.token_in_query) target += "?access_token=" + opts.token;
   auto decorate = [&](websocket::request_type& req) {
     if (!opts.token.empty() && !opts.token_in_query) req.set(http::field::authorization, "Bearer " + opts.token);
+    if (!opts.subprotocols.empty()) req.set(http::field::sec_websocket_protocol, opts.subprotocols);
   };
   websocket::response_type res;
   beast::error_code ec;
@@ -124,7 +175,18 @@ bool WsClient::connect(int port, const Options& opts) {
     }
     return false;
   }
+  subprotocol_ = std::string(res[http::field::sec_websocket_protocol]);
   return true;
+}
+
+void WsClient::sendBinary(const std::string& bytes) {
+  if (closed_) return;
+  beast::error_code ec;
+  impl_->with([&](auto& ws) {
+    ws.binary(true);
+    ws.write(net::buffer(bytes), ec);
+    return 0;
+  });
 }
 
 void WsClient::send(const nlohmann::json& msg) {
@@ -178,8 +240,21 @@ std::optional<nlohmann::json> WsClient::next(std::chrono::milliseconds timeout) 
     return std::nullopt;
   }
   ++frames_;
-  auto frame = nlohmann::json::parse(beast::buffers_to_string(d.buffer.data()), nullptr, false);
+  const bool binary = d.with([](auto& ws) { return ws.got_binary(); });
+  const std::string data = beast::buffers_to_string(d.buffer.data());
   d.buffer.consume(d.buffer.size());
+  if (binary) {
+    ++binary_frames_;
+    v1::FeedFrame frame;
+    if (!frame.ParseFromString(data)) ++bad_binary_frames_;
+    else
+      for (const auto& m : frame.messages()) pending_.push_back(feedMessageJson(m));
+    if (pending_.empty()) return next(timeout);
+    auto m = std::move(pending_.front());
+    pending_.pop_front();
+    return m;
+  }
+  auto frame = nlohmann::json::parse(data, nullptr, false);
   if (frame.is_array()) {
     for (auto& m : frame) pending_.push_back(std::move(m));
   } else {

@@ -11,7 +11,16 @@
 
 #include <nlohmann/json.hpp>
 
+#include "fleetlink/v1/feed.pb.h"
+
 namespace fleetlink::test {
+
+// A binary-subprotocol message as the JSON message of the same type (numbers as numbers, data in the proto3
+// JSON mapping), so tests read both feeds the same way. Fields left at their defaults are left out.
+nlohmann::json feedMessageJson(const v1::FeedMessage& m);
+// The top-level fields of a JSON message that are not at their default ("", 0, [], {}): what
+// feedMessageJson of the same message's binary form holds.
+nlohmann::json withoutDefaults(nlohmann::json m);
 
 struct HttpResult {
   int status = 0;
@@ -33,6 +42,7 @@ class WsClient {
     std::string path = "/ws";
     int receive_buffer = 0;       // SO_RCVBUF before connecting (small = a slow reader fills up quickly)
     bool tls = false;
+    std::string subprotocols;     // Sec-WebSocket-Protocol offered, e.g. "fleetlink.v1.protobuf"
   };
   WsClient();
   ~WsClient();
@@ -44,7 +54,11 @@ class WsClient {
   int refusedStatus() const { return refused_status_; }
   const std::string& refusedBody() const { return refused_body_; }
 
+  // The subprotocol the hub answered with ("" when none).
+  const std::string& subprotocol() const { return subprotocol_; }
+
   void send(const nlohmann::json& msg);
+  void sendBinary(const std::string& bytes);
   // The next server message (frames are arrays of messages); nullopt on timeout or when the socket closed.
   std::optional<nlohmann::json> next(std::chrono::milliseconds timeout);
   // Reads until `pred` holds for a message; returns every message read, the matching one last. Empty
@@ -57,6 +71,9 @@ class WsClient {
   bool closed() const { return closed_; }
   void close();
   std::size_t framesReceived() const { return frames_; }
+  // Binary frames received, and how many of them were not a valid v1::FeedFrame.
+  std::size_t binaryFrames() const { return binary_frames_; }
+  std::size_t badBinaryFrames() const { return bad_binary_frames_; }
 
  private:
   struct Impl;
@@ -68,6 +85,9 @@ class WsClient {
   std::string close_reason_;
   bool closed_ = false;
   std::size_t frames_ = 0;
+  std::size_t binary_frames_ = 0;
+  std::size_t bad_binary_frames_ = 0;
+  std::string subprotocol_;
 };
 
 }  // namespace fleetlink::test

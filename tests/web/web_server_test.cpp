@@ -128,6 +128,81 @@ TEST_CASE("subscriptions filter by vehicle and kind, and viewers are held to the
   CHECK_THAT(err->back()["error"].get<std::string>(), Catch::Contains("does not grant vehicle v2"));
 }
 
+TEST_CASE("the binary subprotocol carries the JSON feed's messages in FeedFrame binary frames", "[web][server]") {
+  ServerUnderTest s;
+  const auto tok = token(Role::Dispatcher, {"acme"});
+  WsClient js, bin, named_json, unknown;
+  REQUIRE(js.connect(s.port(), {tok}));
+  WsClient::Options opts{tok};
+  opts.subprotocols = "fleetlink.v1.json, fleetlink.v1.protobuf";
+  REQUIRE(bin.connect(s.port(), opts));
+  opts.subprotocols = "fleetlink.v1.json";
+  REQUIRE(named_json.connect(s.port(), opts));
+  opts.subprotocols = "mqtt";
+  REQUIRE(unknown.connect(s.port(), opts));
+  CHECK(js.subprotocol().empty());
+  CHECK(bin.subprotocol() == "fleetlink.v1.protobuf");  // preferred wherever it stands in the offer
+  CHECK(named_json.subprotocol() == "fleetlink.v1.json");
+  CHECK(unknown.subprotocol().empty());  // nothing the hub speaks: no answer, and the client decides
+
+  // Each message of the binary feed equals the JSON feed's, field for field.
+  auto same = [](const std::vector<json>& j, const std::vector<json>& b) {
+    REQUIRE(j.size() == b.size());
+    for (std::size_t i = 0; i < j.size(); ++i) CHECK(b[i] == withoutDefaults(j[i]));
+  };
+  auto jh = js.until(typeIs("hello"), 5s);
+  auto bh = bin.until(typeIs("hello"), 5s);
+  REQUIRE(jh);
+  REQUIRE(bh);
+  same(*jh, *bh);
+  CHECK(bh->back()["epoch"] == jh->back()["epoch"]);
+  for (auto* c : {&js, &bin, &named_json}) c->send({{"type", "subscribe"}, {"fleets", {"acme"}}});
+  auto js_sub = js.until(typeIs("subscribed"), 5s);
+  auto bin_sub = bin.until(typeIs("subscribed"), 5s);
+  REQUIRE(js_sub);
+  REQUIRE(bin_sub);
+  same(*js_sub, *bin_sub);
+  CHECK(bin_sub->back()["offsets"] == json{{"acme", 0}});
+
+  s.publish(positionEvent("acme", "v1", 1000));
+  s.publish(alertEvent("acme", "v2", "a1"));
+  s.publish(statusEvent("acme", "v2", "silent"));
+  s.publish(positionEvent("acme", "v1", 1001));
+  s.drain();
+  const auto js_events = eventsUntilPong(js);
+  const auto bin_events = eventsUntilPong(bin);
+  REQUIRE(js_events.size() == 4);
+  same(js_events, bin_events);
+  CHECK(bin_events[0]["data"]["position"]["lat"] == 52.0);
+  CHECK(bin_events[1]["data"]["alert_id"] == "a1");
+  CHECK(bin_events[3]["offset"] == 4);
+  CHECK(eventsUntilPong(named_json).size() == 4);
+
+  // Refusals, resync and unsubscribe come in binary too; requests stay JSON text frames.
+  bin.send({{"type", "subscribe"}, {"fleets", {"globex"}}});
+  auto err = bin.until(typeIs("error"), 5s);
+  REQUIRE(err);
+  CHECK_THAT(err->back()["error"].get<std::string>(), Catch::Contains("does not grant fleet globex"));
+  bin.sendBinary(std::string("\x0a\x03") + "abc");
+  err = bin.until(typeIs("error"), 5s);
+  REQUIRE(err);
+  CHECK_THAT(err->back()["error"].get<std::string>(), Catch::Contains("JSON text frames"));
+  bin.send({{"type", "subscribe"}, {"fleets", {"acme"}}, {"epoch", "not-this-hub"}, {"resume", {{"acme", 2}}}});
+  auto resync = bin.until(typeIs("resync"), 5s);
+  REQUIRE(resync);
+  CHECK(resync->back()["stream"] == "acme");
+  CHECK(resync->back()["offset"] == 4);
+  CHECK_THAT(resync->back()["reason"].get<std::string>(), Catch::Contains("epoch"));
+  bin.send({{"type", "unsubscribe"}});
+  REQUIRE(bin.until(typeIs("unsubscribed"), 5s));
+
+  CHECK(bin.binaryFrames() >= 8);
+  CHECK(bin.badBinaryFrames() == 0);
+  CHECK(js.binaryFrames() == 0);
+  CHECK(named_json.binaryFrames() == 0);
+  CHECK(s.metrics().counterTotal("fleetlink_web_bad_client_messages_total") == 2);
+}
+
 TEST_CASE("a client that reconnects with its last offset gets what it missed, no gap, no duplicate", "[web][server]") {
   TempDir dir("fleetlink-web-resume");
   auto settings = webSettings();
