@@ -1,5 +1,7 @@
 #include <catch2/catch.hpp>
 
+#include <thread>
+
 #include <nlohmann/json.hpp>
 
 #include "fleetlink/common/clock.hpp"
@@ -238,4 +240,24 @@ TEST_CASE("a log that was not closed cleanly starts a new epoch", "[web][fanout]
   auto bad = EventLog::open("/proc/nonexistent/events.db", 1000, clock);
   REQUIRE_FALSE(bad.ok());
   CHECK_THAT(bad.error().message, Catch::Contains("live event log"));
+}
+
+TEST_CASE("an event's binary form is built once, whichever connections ask for it at the same time", "[web][fanout]") {
+  // Connections on different network threads ask for the same shared event at once; each must read the one
+  // complete encoding (the ThreadSanitizer stage runs this too).
+  const auto ev = makeEvent("acme", 7, test::positionEvent("acme", "v1", 1000));
+  std::vector<std::string> seen(4);
+  {
+    std::vector<std::jthread> threads;
+    for (std::size_t i = 0; i < seen.size(); ++i) threads.emplace_back([&, i] { seen[i] = ev->protobuf(); });
+  }
+  for (const auto& s : seen) CHECK(s == seen.front());
+  v1::FeedMessage m;
+  REQUIRE(m.ParseFromString(seen.front()));
+  CHECK(m.type() == "event");
+  CHECK(m.offset() == 7);
+  CHECK(m.vehicle() == "v1");
+  REQUIRE(m.has_update());
+  CHECK(m.update().position().lat() == 52.0);
+  CHECK(test::feedMessageJson(m) == test::withoutDefaults(json::parse(ev->json)));
 }

@@ -3,6 +3,7 @@
 #include <signal.h>
 
 #include <cstdlib>
+#include <filesystem>
 #include <stdexcept>
 
 #include "fleetlink/common/clock.hpp"
@@ -26,7 +27,8 @@ HubProcess::~HubProcess() { stop(); }
 
 void HubProcess::start() {
   const char* chosen = std::getenv("FLEETLINK_HUB_BINARY");
-  const std::string bin = chosen && *chosen ? chosen : binary("fleetlink-hub");
+  // Absolute, so that a path relative to where the benchmark or test was started still names the same file.
+  const std::string bin = chosen && *chosen ? std::filesystem::absolute(chosen).string() : binary("fleetlink-hub");
   proc_ = Process({bin, "--config", configPath()}, dir_.file("hub.log"));
   const bool ready = waitUntil([&] { return httpRequest(web_port_, "GET", "/readyz").status == 200; },
                                std::chrono::seconds(30));
