@@ -258,7 +258,8 @@ void Fanout::replay(Entry& entry, const std::string& stream, std::uint64_t after
     if (rows->size() != mem_first - 1 - after || rows->front().offset != after + 1)
       return resync("offset " + std::to_string(after) + " is older than the history kept; reload the current state");
     for (auto& row : *rows) {
-      auto ev = makeStoredEvent(row.stream, row.offset, row.kind, std::move(row.vehicle), row.time_ms, row.payload);
+      auto ev = makeStoredEvent(row.stream, row.offset, row.kind, std::move(row.vehicle), row.time_ms,
+                                std::move(row.payload));
       if (!ev) return resync("history could not be decoded; reload the current state");
       older.push_back(std::move(ev));
     }

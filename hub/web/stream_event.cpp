@@ -36,6 +36,14 @@ std::string envelope(const std::string& stream, std::uint64_t offset, std::uint8
   return out;
 }
 
+// Writes `bytes` as the length-delimited field `field` (an embedded message already serialised), with the
+// protobuf library's own stream.
+void writeEmbedded(google::protobuf::io::CodedOutputStream& out, int field, const std::string& bytes) {
+  out.WriteTag(WireFormatLite::MakeTag(field, WireFormatLite::WIRETYPE_LENGTH_DELIMITED));
+  out.WriteVarint32(static_cast<std::uint32_t>(bytes.size()));
+  out.WriteString(bytes);
+}
+
 // An event's v1::FeedMessage. The data field is appended as the payload's bytes: a serialised message followed
 // by more fields is the same message with those fields (protobuf's merge on concatenation), so the payload the
 // hub serialised once is never parsed again.
@@ -54,9 +62,7 @@ std::string eventFeedMessage(const StreamEvent& e) {
   {
     google::protobuf::io::StringOutputStream sink(&out);
     google::protobuf::io::CodedOutputStream coded(&sink);
-    coded.WriteTag(WireFormatLite::MakeTag(field, WireFormatLite::WIRETYPE_LENGTH_DELIMITED));
-    coded.WriteVarint32(static_cast<std::uint32_t>(e.payload.size()));
-    coded.WriteString(e.payload);
+    writeEmbedded(coded, field, e.payload);
   }
   return out;
 }
@@ -103,7 +109,7 @@ EventPtr makeEvent(std::string stream, std::uint64_t offset, const LiveEvent& e)
 }
 
 EventPtr makeStoredEvent(std::string stream, std::uint64_t offset, std::uint8_t kind, std::string vehicle,
-                         std::int64_t time_ms, const std::string& payload) {
+                         std::int64_t time_ms, std::string payload) {
   v1::LiveUpdate update;
   v1::Alert alert;
   v1::RouteProgress route;
@@ -119,7 +125,7 @@ EventPtr makeStoredEvent(std::string stream, std::uint64_t offset, std::uint8_t 
   ev->offset = offset;
   ev->vehicle = std::move(vehicle);
   ev->time_ms = time_ms;
-  ev->payload = payload;
+  ev->payload = std::move(payload);
   return ev;
 }
 
@@ -127,6 +133,12 @@ const std::string& StreamEvent::protobuf() const {
   std::call_once(protobuf_once_,
                  [this] { protobuf_ = offset != 0 ? eventFeedMessage(*this) : controlFeedMessage(json); });
   return protobuf_;
+}
+
+void appendFeedFrame(const std::vector<EventPtr>& batch, std::string& frame) {
+  google::protobuf::io::StringOutputStream sink(&frame);
+  google::protobuf::io::CodedOutputStream out(&sink);
+  for (const auto& e : batch) writeEmbedded(out, v1::FeedFrame::kMessagesFieldNumber, e->protobuf());
 }
 
 EventPtr makeControl(std::string json) {

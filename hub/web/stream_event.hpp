@@ -8,6 +8,7 @@
 #include <mutex>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "hub/api/hub_api.hpp"
 #include "hub/web/client_message.hpp"
@@ -40,9 +41,13 @@ KindBit kindOf(LiveEvent::Kind k);
 EventPtr makeEvent(std::string stream, std::uint64_t offset, const LiveEvent& e);
 // The same message rebuilt from a stored payload; nullptr when the payload does not parse.
 EventPtr makeStoredEvent(std::string stream, std::uint64_t offset, std::uint8_t kind, std::string vehicle,
-                         std::int64_t time_ms, const std::string& payload);
+                         std::int64_t time_ms, std::string payload);
 // A control message (no stream offset).
 EventPtr makeControl(std::string json);
+
+// A binary frame: the messages' FeedMessage encodings appended to `frame` as the repeated field of one
+// v1::FeedFrame, without parsing anything again.
+void appendFeedFrame(const std::vector<EventPtr>& batch, std::string& frame);
 
 // The WebSocket subprotocols a client may ask for (Sec-WebSocket-Protocol). JSON is also what a client that
 // names none gets.

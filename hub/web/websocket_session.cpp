@@ -11,13 +11,9 @@
 #include <boost/beast/ssl.hpp>
 #include <boost/beast/websocket.hpp>
 #include <boost/beast/websocket/ssl.hpp>
-#include <google/protobuf/io/coded_stream.h>
-#include <google/protobuf/io/zero_copy_stream_impl_lite.h>
-#include <google/protobuf/wire_format_lite.h>
 #include <nlohmann/json.hpp>
 
 #include "fleetlink/common/log.hpp"
-#include "fleetlink/v1/feed.pb.h"
 #include "hub/web/client_message.hpp"
 
 namespace fleetlink::hub::web {
@@ -42,21 +38,6 @@ std::string_view pickSubprotocol(std::string_view offered) {
     if (n == kSubprotocolJson) json = true;
   }
   return json ? kSubprotocolJson : std::string_view{};
-}
-
-// A binary frame: the messages' FeedMessage encodings as the repeated field of one FeedFrame, written with the
-// protobuf library's own stream so that nothing is parsed again.
-void appendFeedFrame(const std::vector<EventPtr>& batch, std::string& frame) {
-  using google::protobuf::internal::WireFormatLite;
-  google::protobuf::io::StringOutputStream sink(&frame);
-  google::protobuf::io::CodedOutputStream out(&sink);
-  const auto tag = WireFormatLite::MakeTag(v1::FeedFrame::kMessagesFieldNumber, WireFormatLite::WIRETYPE_LENGTH_DELIMITED);
-  for (const auto& e : batch) {
-    const std::string& m = e->protobuf();
-    out.WriteTag(tag);
-    out.WriteVarint32(static_cast<std::uint32_t>(m.size()));
-    out.WriteString(m);
-  }
 }
 
 template <class Stream>
