@@ -1,6 +1,7 @@
 // Generated NMEA drives are real receiver input: gpsd (through gpsfake) reports the same fixes.
 #include <catch2/catch.hpp>
 #include <sstream>
+#include <thread>
 
 #include "fleetlink/common/drive.hpp"
 #include "support/gps_feed.hpp"
@@ -40,4 +41,20 @@ TEST_CASE("gpsd accepts a drive generated from route waypoints", "[nmea][gpsd]")
   }
   CHECK(fixes >= 5);
   CHECK(fixes_3d * 2 > fixes);
+}
+
+TEST_CASE("a log played once waits for its first watcher and starts at its first sentence", "[nmea][gpsd]") {
+  const auto log = sharedPath("data/nmea/haicom-305N.log");  // the first fix at 09:53:04, line 42 of 335
+  REQUIRE_FALSE(log.empty());
+  GpsFake gps({log, 0.02, true});
+  // Three seconds is 150 sentences at this pace, half the log, had gpsfake started playing on its own.
+  std::this_thread::sleep_for(std::chrono::seconds(3));
+  auto pipe = run({"gpspipe", "-w", "-n", "30", "127.0.0.1:" + std::to_string(gps.port())}, std::chrono::seconds(30));
+  REQUIRE(pipe.code == 0);
+  const auto at = pipe.output.find("\"time\":\"");
+  REQUIRE(at != std::string::npos);
+  const auto clock = pipe.output.substr(pipe.output.find('T', at) + 1, 8);  // hh:mm:ss of the first report
+  INFO(pipe.output);
+  CHECK(clock >= "09:53:04");  // gpsd reports no time before the first fix
+  CHECK(clock <= "09:53:06");
 }

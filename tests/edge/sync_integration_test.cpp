@@ -64,6 +64,7 @@ bool drained(EdgeAgent& agent) {
   return s["buffer"]["records"] == 0 && s["broker"]["connected"] == true && s["broker"]["inflight_batches"] == 0;
 }
 
+// The message count once it has stopped growing for `quiet`, counting from the first message.
 std::size_t countStable(const MqttProbe& probe, std::chrono::milliseconds quiet, std::chrono::milliseconds timeout) {
   const auto deadline = std::chrono::steady_clock::now() + timeout;
   std::size_t last = probe.count();
@@ -74,7 +75,7 @@ std::size_t countStable(const MqttProbe& probe, std::chrono::milliseconds quiet,
     if (n != last) {
       last = n;
       since = std::chrono::steady_clock::now();
-    } else if (std::chrono::steady_clock::now() - since >= quiet) {
+    } else if (last > 0 && std::chrono::steady_clock::now() - since >= quiet) {
       break;
     }
   }

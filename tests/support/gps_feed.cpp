@@ -1,13 +1,19 @@
 #include "support/gps_feed.hpp"
 
+#include <poll.h>
 #include <signal.h>
 #include <sys/socket.h>
 #include <sys/time.h>
 #include <unistd.h>
 
+#include <algorithm>
+#include <cerrno>
+#include <fstream>
 #include <iostream>
+#include <iterator>
 #include <sstream>
 #include <stdexcept>
+#include <utility>
 
 #include "support/ports.hpp"
 
@@ -46,6 +52,40 @@ bool gpsdStreamsFix(int port, std::chrono::milliseconds timeout) {
   return fix;
 }
 
+// True when gpsd on 127.0.0.1:port has a device open, which it does only while a client watches. Asking does
+// not watch, so it does not open the device itself.
+bool gpsdDeviceActivated(int port) {
+  const int fd = connectLoopback(port);
+  if (fd < 0) return false;
+  timeval tv{0, 250'000};
+  ::setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+  bool activated = false;
+  const std::string ask = "?DEVICES;\n";
+  if (::send(fd, ask.data(), ask.size(), MSG_NOSIGNAL) == static_cast<ssize_t>(ask.size())) {
+    std::string got;
+    char buf[4096];
+    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(1);
+    while (std::chrono::steady_clock::now() < deadline) {
+      const ssize_t n = ::recv(fd, buf, sizeof buf, 0);
+      if (n == 0) break;
+      if (n < 0) continue;
+      got.append(buf, static_cast<size_t>(n));
+      const auto at = got.find("\"class\":\"DEVICES\"");
+      if (at != std::string::npos && got.find('\n', at) != std::string::npos) {
+        activated = got.find("\"activated\"", at) != std::string::npos;
+        break;
+      }
+    }
+  }
+  ::close(fd);
+  return activated;
+}
+
+std::size_t lineCount(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  return static_cast<std::size_t>(std::count(std::istreambuf_iterator<char>(in), {}, '\n'));
+}
+
 }  // namespace
 
 GpsFake::GpsFake(Options o) : opts_(std::move(o)), dir_("fleetlink-gpsfake"), port_(freePort()) { start(); }
@@ -74,16 +114,48 @@ void GpsFake::launch() {
   std::ostringstream cycle;
   cycle << opts_.cycle_s;
   std::vector<std::string> argv = {"gpsfake", "-q", "-c", cycle.str(), "-P", std::to_string(port_)};
-  if (opts_.once) argv.push_back("-1");
+  int child_in = -1;
+  if (opts_.once) {
+    // -i makes gpsfake read a line from its standard input before each sentence: the gate held shut until a
+    // client watches.
+    argv.insert(argv.end(), {"-1", "-i"});
+    int ends[2];
+    if (::socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, ends) != 0)
+      throw std::runtime_error("socketpair for gpsfake's input failed");
+    gate_ = ends[0];
+    child_in = ends[1];
+  }
   argv.push_back(opts_.log_file);
-  proc_ = Process(argv, dir_.file("gpsfake.log"));
+  proc_ = Process(argv, dir_.file("gpsfake.log"), {}, child_in);
+  if (child_in >= 0) ::close(child_in);
   if (!waitUntil([this] { return portOpen(port_) || !proc_.running(); }, std::chrono::seconds(20)) ||
       !proc_.running()) {
     throw std::runtime_error("gpsfake did not start on port " + std::to_string(port_) + ":\n" + log());
   }
+  if (opts_.once) releaser_ = std::jthread([this](std::stop_token stop) { releaseOnFirstWatch(stop, gate_); });
+}
+
+void GpsFake::releaseOnFirstWatch(std::stop_token stop, int gate) {
+  while (!stop.stop_requested() && !gpsdDeviceActivated(port_))
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  // One line per sentence and a few over for gpsfake's end-of-log prompt; the cycle time still paces it.
+  const std::string go(lineCount(opts_.log_file) + 4, '\n');
+  std::size_t sent = 0;
+  while (!stop.stop_requested() && sent < go.size()) {
+    pollfd p{gate, POLLOUT, 0};
+    if (::poll(&p, 1, 100) <= 0) continue;
+    const ssize_t n = ::send(gate, go.data() + sent, go.size() - sent, MSG_NOSIGNAL | MSG_DONTWAIT);
+    if (n < 0 && errno != EAGAIN && errno != EINTR) return;  // gpsfake is gone
+    if (n > 0) sent += static_cast<std::size_t>(n);
+  }
 }
 
 void GpsFake::stop() {
+  if (releaser_.joinable()) {
+    releaser_.request_stop();
+    releaser_.join();
+  }
+  if (gate_ >= 0) ::close(std::exchange(gate_, -1));
   // gpsfake runs gpsd as a child in its own process group; end the whole group.
   if (proc_.running()) {
     ::kill(-proc_.pid(), SIGTERM);

@@ -14,7 +14,8 @@
 
 namespace fleetlink::test {
 
-Process::Process(std::vector<std::string> argv, std::string log_path, std::map<std::string, std::string> env)
+Process::Process(std::vector<std::string> argv, std::string log_path, std::map<std::string, std::string> env,
+                 int stdin_fd)
     : log_path_(std::move(log_path)) {
   const pid_t parent = ::getpid();
   pid_ = ::fork();
@@ -29,8 +30,8 @@ Process::Process(std::vector<std::string> argv, std::string log_path, std::map<s
       ::dup2(fd, 2);
       ::close(fd);
     }
-    int devnull = ::open("/dev/null", O_RDONLY);
-    if (devnull >= 0) ::dup2(devnull, 0);
+    const int in = stdin_fd >= 0 ? stdin_fd : ::open("/dev/null", O_RDONLY);
+    if (in >= 0) ::dup2(in, 0);
     for (const auto& [k, v] : env) ::setenv(k.c_str(), v.c_str(), 1);
     std::vector<char*> args;
     for (auto& a : argv) args.push_back(a.data());

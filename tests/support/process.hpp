@@ -15,8 +15,10 @@ namespace fleetlink::test {
 class Process {
  public:
   Process() = default;
-  // Starts argv[0] (looked up in PATH if it has no '/'); stdout+stderr go to `log_path` (appended).
-  Process(std::vector<std::string> argv, std::string log_path, std::map<std::string, std::string> env = {});
+  // Starts argv[0] (looked up in PATH if it has no '/'); stdout+stderr go to `log_path` (appended). Standard
+  // input is `stdin_fd` when given (the caller keeps and closes its copy), /dev/null otherwise.
+  Process(std::vector<std::string> argv, std::string log_path, std::map<std::string, std::string> env = {},
+          int stdin_fd = -1);
   ~Process();
   Process(Process&& o) noexcept;
   Process& operator=(Process&& o) noexcept;
