@@ -1,6 +1,10 @@
 #include "fleetlink/common/wire_json.hpp"
 
+#include <utility>
+
 #include <google/protobuf/util/json_util.h>
+
+#include "fleetlink/common/proto_json_printer.hpp"
 
 namespace fleetlink::wire {
 
@@ -34,6 +38,7 @@ std::string encodeAdminResponse(const v1::AdminResponse& r, Encoding enc) {
 }
 
 std::string toJson(const google::protobuf::Message& m) {
+  if (auto fast = printProtoJson(m)) return std::move(*fast);
   std::string out;
   google::protobuf::util::JsonPrintOptions opts;
   opts.preserve_proto_field_names = true;

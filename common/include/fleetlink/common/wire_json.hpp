@@ -19,7 +19,7 @@ Encoding detectEncoding(std::string_view content_type, std::string_view payload)
 Expected<v1::AdminRequest> decodeAdminRequest(std::string_view payload, Encoding enc);
 std::string encodeAdminResponse(const v1::AdminResponse& r, Encoding enc);
 
-// proto3 JSON mapping (field names in lowerCamelCase, enums as names, int64 as strings).
+// proto3 JSON mapping (proto field names, enums as names, int64 as strings; protobuf's text for every message).
 std::string toJson(const google::protobuf::Message& m);
 Status fromJson(std::string_view json, google::protobuf::Message& m);
 
