@@ -626,9 +626,11 @@ int main(int argc, char** argv) try {
   std::printf("  CPU (%% of one core; the machine has %u): hub %.0f %%, broker %.0f %%, this program (publisher and "
               "clients) %.0f %%\n",
               std::thread::hardware_concurrency(), share(0), share(1), share(2));
-  std::printf("  hub: %.0f conflated, %.0f dropped for the fan-out queue\n",
+  // The hub's memory now holds each fleet's recent events (web.history_events per fleet) besides its clients.
+  const auto rss_end = hub ? rssBytes(hub->pid()) : 0;
+  std::printf("  hub: %.0f conflated, %.0f dropped for the fan-out queue; RSS %.1f MiB at the end\n",
               metric("fleetlink_web_messages_dropped_total{reason=\"conflated\"}"),
-              metric("fleetlink_web_messages_dropped_total{reason=\"fanout_queue_full\"}"));
+              metric("fleetlink_web_messages_dropped_total{reason=\"fanout_queue_full\"}"), rss_end / 1048576.0);
   result["fanout"] = {{"vehicles", a.vehicles},
                       {"fleet_clients", a.fleet_clients},
                       {"all_clients", a.all_clients},
@@ -642,6 +644,7 @@ int main(int argc, char** argv) try {
                       {"clients_closed", t.closed.load()},
                       {"publisher_waits", publish_retries.load()},
                       {"cpu_percent", {{"hub", share(0)}, {"broker", share(1)}, {"bench", share(2)}}},
+                      {"hub_rss_end", rss_end},
                       {"latency_samples", lat.size()},
                       {"latency_p50_ms", pct(0.5)},
                       {"latency_p99_ms", pct(0.99)},

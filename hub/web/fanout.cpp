@@ -154,10 +154,11 @@ void Fanout::wakeClients() {
   to_wake_.clear();
 }
 
-bool Fanout::matches(const Subscription& sub, const StreamEvent& e) const {
-  if (!(sub.kinds & e.kind)) return false;
-  if (!sub.all_fleets && std::find(sub.fleets.begin(), sub.fleets.end(), e.stream) == sub.fleets.end()) return false;
-  if (!sub.vehicles.empty() && std::find(sub.vehicles.begin(), sub.vehicles.end(), e.vehicle) == sub.vehicles.end())
+bool Fanout::matches(const Subscription& sub, const std::string& stream, std::uint8_t kind,
+                     const std::string& vehicle) const {
+  if (!(sub.kinds & kind)) return false;
+  if (!sub.all_fleets && std::find(sub.fleets.begin(), sub.fleets.end(), stream) == sub.fleets.end()) return false;
+  if (!sub.vehicles.empty() && std::find(sub.vehicles.begin(), sub.vehicles.end(), vehicle) == sub.vehicles.end())
     return false;
   return true;
 }
@@ -179,7 +180,7 @@ void Fanout::handle(LiveEvent& e) {
   auto& s = streams_[e.fleet];
   const auto offset = ++s.last;
   auto ev = makeEvent(e.fleet, offset, e);
-  s.recent.push_back(ev);
+  s.recent.push_back({offset, e.time_ms, ev->kind, e.vehicle, ev->payload});
   if (s.recent.size() > opts_.history_events) s.recent.pop_front();
   if (log_) log_->append({e.fleet, offset, ev->kind, e.vehicle, e.time_ms, ev->payload});
 
@@ -246,7 +247,7 @@ void Fanout::replay(Entry& entry, const std::string& stream, std::uint64_t after
   if (s.last - after > opts_.resume_max_events)
     return resync(std::to_string(s.last - after) + " events missed, more than the " +
                   std::to_string(opts_.resume_max_events) + " replayed at most; reload the current state");
-  const std::uint64_t mem_first = s.recent.empty() ? s.last + 1 : s.recent.front()->offset;
+  const std::uint64_t mem_first = s.recent.empty() ? s.last + 1 : s.recent.front().offset;
   std::vector<EventPtr> older;
   if (after + 1 < mem_first) {
     if (!log_) return resync("offset " + std::to_string(after) + " is older than the history kept; reload the current state");
@@ -265,7 +266,7 @@ void Fanout::replay(Entry& entry, const std::string& stream, std::uint64_t after
     }
   }
   auto send = [&](const EventPtr& ev) {
-    if (!matches(entry.sub, *ev)) return true;
+    if (!matches(entry.sub, ev->stream, ev->kind, ev->vehicle)) return true;
     const auto r = entry.client->offer(ev, /*conflate=*/false);
     if (r.wake) to_wake_.push_back(entry.client);
     if (r.result == ClientQueue::Push::Overflow) {
@@ -278,8 +279,13 @@ void Fanout::replay(Entry& entry, const std::string& stream, std::uint64_t after
   for (const auto& ev : older)
     if (!send(ev)) return;
   const std::size_t start = after + 1 > mem_first ? static_cast<std::size_t>(after + 1 - mem_first) : 0;
-  for (std::size_t i = start; i < s.recent.size(); ++i)
-    if (!send(s.recent[i])) return;
+  for (std::size_t i = start; i < s.recent.size(); ++i) {
+    const auto& r = s.recent[i];
+    if (!matches(entry.sub, stream, r.kind, r.vehicle)) continue;
+    auto ev = makeStoredEvent(stream, r.offset, r.kind, r.vehicle, r.time_ms, r.payload);
+    if (!ev) return resync("history could not be decoded; reload the current state");
+    if (!send(ev)) return;
+  }
 }
 
 void Fanout::detach(ClientChannel* key) {

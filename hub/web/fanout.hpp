@@ -82,9 +82,18 @@ class Fanout {
   };
   using Command = std::variant<LiveEvent, SubscribeCmd, RemoveCmd, DrainCmd>;
 
+  // A recent event as the history keeps it: its data in protobuf, about a third of the delivered event with its
+  // JSON. A resuming client gets the message rebuilt from it, as from the event log.
+  struct Recent {
+    std::uint64_t offset = 0;
+    std::int64_t time_ms = 0;
+    std::uint8_t kind = 0;
+    std::string vehicle;
+    std::string payload;
+  };
   struct Stream {
     std::uint64_t last = 0;
-    std::deque<EventPtr> recent;
+    std::deque<Recent> recent;
   };
   struct Entry {
     std::shared_ptr<ClientChannel> client;
@@ -102,7 +111,7 @@ class Fanout {
   void detach(ClientChannel* c);
   void deliver(Entry& entry, const EventPtr& ev);
   void replay(Entry& entry, const std::string& stream, std::uint64_t after);
-  bool matches(const Subscription& sub, const StreamEvent& e) const;
+  bool matches(const Subscription& sub, const std::string& stream, std::uint8_t kind, const std::string& vehicle) const;
   void enqueue(Command c, bool droppable);
 
   Options opts_;

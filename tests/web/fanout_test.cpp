@@ -109,6 +109,8 @@ TEST_CASE("a resuming client gets exactly the events after its offset, then live
   o.resume_max_events = 120;
   Fanout fan(o, nullptr, m);
   fan.start();
+  auto live = std::make_shared<TestChannel>();  // saw every event as it happened
+  fan.subscribe(live, fleets({"acme"}));
   for (int i = 0; i < 40; ++i) fan.publish(test::positionEvent("acme", "v" + std::to_string(i % 3), 1000 + i));
   fan.drain();
 
@@ -125,6 +127,10 @@ TEST_CASE("a resuming client gets exactly the events after its offset, then live
     auto ev = events(msgs);
     REQUIRE(ev.size() == 16);
     for (std::size_t i = 0; i < ev.size(); ++i) CHECK(ev[i]["offset"] == 26 + i);
+    // The history keeps the data in protobuf; the message rebuilt from it is the one delivered live.
+    const auto seen = events(live->received());
+    REQUIRE(seen.size() == 41);
+    for (std::size_t i = 0; i < ev.size(); ++i) CHECK(ev[i] == seen[25 + i]);
   }
   SECTION("only the subscribed vehicles and kinds are replayed") {
     auto c = std::make_shared<TestChannel>();
