@@ -9,10 +9,12 @@
 #include <algorithm>
 #include <cerrno>
 #include <fstream>
+#include <functional>
 #include <iostream>
 #include <iterator>
 #include <sstream>
 #include <stdexcept>
+#include <string_view>
 #include <utility>
 
 #include "support/ports.hpp"
@@ -23,61 +25,49 @@ namespace {
 constexpr int kLoopingStartAttempts = 3;
 constexpr auto kFirstFixTimeout = std::chrono::seconds(20);
 
-// True once gpsd on 127.0.0.1:port streams a TPV report with a 2D or 3D fix to a watching client.
-bool gpsdStreamsFix(int port, std::chrono::milliseconds timeout) {
+// Sends `request` to gpsd on 127.0.0.1:port and hands each line of the answer to `answered` until it returns
+// true (then true) or `timeout` passes (then false).
+bool askGpsd(int port, const std::string& request, std::chrono::milliseconds timeout,
+             const std::function<bool(std::string_view)>& answered) {
   const int fd = connectLoopback(port);
   if (fd < 0) return false;
   timeval tv{0, 250'000};
   ::setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
-  bool fix = false;
-  const std::string watch = "?WATCH={\"enable\":true,\"json\":true};\n";
-  if (::send(fd, watch.data(), watch.size(), MSG_NOSIGNAL) == static_cast<ssize_t>(watch.size())) {
+  bool done = false;
+  if (::send(fd, request.data(), request.size(), MSG_NOSIGNAL) == static_cast<ssize_t>(request.size())) {
     std::string pending;
     char buf[4096];
     const auto deadline = std::chrono::steady_clock::now() + timeout;
-    while (!fix && std::chrono::steady_clock::now() < deadline) {
+    while (!done && std::chrono::steady_clock::now() < deadline) {
       const ssize_t n = ::recv(fd, buf, sizeof buf, 0);
       if (n == 0) break;
       if (n < 0) continue;  // receive timeout: look at the clock again
       pending.append(buf, static_cast<size_t>(n));
-      for (size_t nl; !fix && (nl = pending.find('\n')) != std::string::npos; pending.erase(0, nl + 1)) {
-        const std::string_view line(pending.data(), nl);
-        fix = line.find("\"class\":\"TPV\"") != std::string_view::npos &&
-              (line.find("\"mode\":2") != std::string_view::npos ||
-               line.find("\"mode\":3") != std::string_view::npos);
-      }
+      for (size_t nl; !done && (nl = pending.find('\n')) != std::string::npos; pending.erase(0, nl + 1))
+        done = answered(std::string_view(pending.data(), nl));
     }
   }
   ::close(fd);
-  return fix;
+  return done;
+}
+
+// True once gpsd on 127.0.0.1:port streams a TPV report with a 2D or 3D fix to a watching client.
+bool gpsdStreamsFix(int port, std::chrono::milliseconds timeout) {
+  return askGpsd(port, "?WATCH={\"enable\":true,\"json\":true};\n", timeout, [](std::string_view line) {
+    return line.find("\"class\":\"TPV\"") != std::string_view::npos &&
+           (line.find("\"mode\":2") != std::string_view::npos || line.find("\"mode\":3") != std::string_view::npos);
+  });
 }
 
 // True when gpsd on 127.0.0.1:port has a device open, which it does only while a client watches. Asking does
 // not watch, so it does not open the device itself.
 bool gpsdDeviceActivated(int port) {
-  const int fd = connectLoopback(port);
-  if (fd < 0) return false;
-  timeval tv{0, 250'000};
-  ::setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
   bool activated = false;
-  const std::string ask = "?DEVICES;\n";
-  if (::send(fd, ask.data(), ask.size(), MSG_NOSIGNAL) == static_cast<ssize_t>(ask.size())) {
-    std::string got;
-    char buf[4096];
-    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(1);
-    while (std::chrono::steady_clock::now() < deadline) {
-      const ssize_t n = ::recv(fd, buf, sizeof buf, 0);
-      if (n == 0) break;
-      if (n < 0) continue;
-      got.append(buf, static_cast<size_t>(n));
-      const auto at = got.find("\"class\":\"DEVICES\"");
-      if (at != std::string::npos && got.find('\n', at) != std::string::npos) {
-        activated = got.find("\"activated\"", at) != std::string::npos;
-        break;
-      }
-    }
-  }
-  ::close(fd);
+  askGpsd(port, "?DEVICES;\n", std::chrono::seconds(1), [&](std::string_view line) {
+    if (line.find("\"class\":\"DEVICES\"") == std::string_view::npos) return false;
+    activated = line.find("\"activated\"") != std::string_view::npos;
+    return true;
+  });
   return activated;
 }
 
